@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Makes sure everything the test suite needs is present and running:
+# Go modules, local services, and (as they are added) npm packages,
+# an S3 server and Chromium. Safe to run repeatedly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf 'test-deps: %s\n' "$*" >&2; }
+
+go mod download
+
+# PostgreSQL
+if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+	log "starting PostgreSQL"
+	pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+	for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+fi
+# Redis
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+	log "starting Redis"
+	redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+	for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done
+fi
+# RabbitMQ
+if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+	log "starting RabbitMQ"
+	rabbitmq-server -detached || true
+	for _ in $(seq 1 60); do (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null && break; sleep 1; done
+fi
