@@ -1,0 +1,161 @@
+// Package server assembles one Tandem process from its configuration: it
+// opens the storage and engines the configuration names (or the embedded
+// defaults), mounts the roles the process runs on one HTTP server, and shuts
+// everything down in order.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tandem-docs/tandem/config"
+	thttp "github.com/tandem-docs/tandem/http"
+	"github.com/tandem-docs/tandem/sqlite"
+	"github.com/tandem-docs/tandem/telemetry"
+)
+
+// Server is a configured Tandem process.
+type Server struct {
+	cfg      *config.Config
+	logger   *slog.Logger
+	registry *prometheus.Registry
+	HTTP     *thttp.Server
+
+	// closers run in reverse order at the end of shutdown, after the last
+	// request has finished and pending writes are flushed.
+	closers []func() error
+	tracing func(context.Context) error
+}
+
+// New opens everything the configuration asks for. Any failure here happens
+// before the listener opens, so a misconfigured process never half-starts.
+func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Server, err error) {
+	if err := supported(cfg); err != nil {
+		return nil, err
+	}
+	s = &Server{cfg: cfg, logger: logger, registry: telemetry.NewRegistry()}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	if s.tracing, err = telemetry.StartTracing(ctx, cfg.OTLPEndpoint, "tandem"); err != nil {
+		return nil, err
+	}
+	s.HTTP = thttp.NewServer(logger, s.registry)
+
+	db, err := sqlite.Open(filepath.Join(cfg.DataDir, "tandem.db"))
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, db.Close)
+	s.HTTP.AddReadinessCheck("database", db.Ping)
+	return s, nil
+}
+
+// supported rejects settings for engines this build cannot use yet, rather
+// than silently falling back to the embedded default.
+func supported(cfg *config.Config) error {
+	for _, s := range []struct{ name, value string }{
+		{"TANDEM_DATABASE_URL", cfg.DatabaseURL},
+		{"TANDEM_REDIS_URL", cfg.RedisURL},
+		{"TANDEM_AMQP_URL", cfg.AMQPURL},
+		{"TANDEM_S3_ENDPOINT", cfg.S3Endpoint},
+		{"TANDEM_ELASTICSEARCH_URL", cfg.ElasticsearchURL},
+	} {
+		if s.value != "" {
+			return &config.Error{Setting: s.name, Problem: "this build of Tandem does not support this engine yet; leave it unset to use the embedded default"}
+		}
+	}
+	return nil
+}
+
+// Run serves until ctx is cancelled (a signal), then shuts down gracefully:
+// /readyz turns 503, after the drain delay the listener stops accepting,
+// in-flight requests and realtime connections are finished, pending writes
+// are flushed and stores closed, all within the shutdown timeout.
+func (s *Server) Run(ctx context.Context, ready func(url string)) error {
+	if err := s.HTTP.Open(s.cfg.HTTPAddr); err != nil {
+		s.close()
+		return &config.Error{Setting: "TANDEM_HTTP_ADDR", Value: s.cfg.HTTPAddr, Problem: err.Error()}
+	}
+	if u, found := strings.CutSuffix(s.cfg.PublicURL, ":0"); found {
+		// Listening on port 0 (tests): show the port the kernel chose.
+		_, port, _ := net.SplitHostPort(s.HTTP.Addr().String())
+		s.cfg.PublicURL = u + ":" + port
+	}
+	s.logger.Info("tandem started", "version", telemetry.Version(), "url", s.cfg.PublicURL, "listen", s.HTTP.Addr().String())
+	if ready != nil {
+		ready(s.cfg.PublicURL)
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.HTTP.Serve() }()
+
+	select {
+	case err := <-served:
+		s.close()
+		return fmt.Errorf("http server stopped: %w", err)
+	case <-ctx.Done():
+	}
+
+	start := time.Now()
+	deadline, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	s.logger.Info("shutting down", "timeout", s.cfg.ShutdownTimeout.String(), "drain_delay", s.cfg.DrainDelay.String())
+	s.HTTP.Drain()
+	if s.cfg.DrainDelay > 0 {
+		select {
+		case <-time.After(s.cfg.DrainDelay):
+		case <-deadline.Done():
+		}
+	}
+	err := s.HTTP.Shutdown(deadline)
+	if serr := <-served; serr != nil {
+		err = errors.Join(err, serr)
+	}
+	err = errors.Join(err, s.flushTracing(deadline), s.close())
+	if err != nil {
+		s.logger.Error("shutdown incomplete", "error", err, "elapsed_ms", time.Since(start).Milliseconds())
+		return err
+	}
+	s.logger.Info("shutdown complete", "elapsed_ms", time.Since(start).Milliseconds())
+	return nil
+}
+
+func (s *Server) flushTracing(ctx context.Context) error {
+	if s.tracing == nil {
+		return nil
+	}
+	return s.tracing(ctx)
+}
+
+func (s *Server) close() error {
+	var err error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		err = errors.Join(err, s.closers[i]())
+	}
+	s.closers = nil
+	return err
+}
+
+// Migrate applies every pending schema migration of the configured stores.
+func Migrate(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
+	if err := supported(cfg); err != nil {
+		return err
+	}
+	db, err := sqlite.Open(filepath.Join(cfg.DataDir, "tandem.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	logger.Info("migrations applied", "database", db.Path())
+	return nil
+}
