@@ -10,15 +10,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tandem-docs/tandem/app"
 	"github.com/tandem-docs/tandem/config"
 	thttp "github.com/tandem-docs/tandem/http"
-	"github.com/tandem-docs/tandem/sqlite"
 	"github.com/tandem-docs/tandem/telemetry"
 )
 
@@ -28,6 +27,7 @@ type Server struct {
 	logger   *slog.Logger
 	registry *prometheus.Registry
 	HTTP     *thttp.Server
+	App      *app.App // nil unless the app or rt role runs
 
 	// closers run in reverse order at the end of shutdown, after the last
 	// request has finished and pending writes are flushed.
@@ -52,12 +52,43 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Serve
 	}
 	s.HTTP = thttp.NewServer(logger, s.registry)
 
-	db, err := sqlite.Open(filepath.Join(cfg.DataDir, "tandem.db"))
+	st, err := openStorage(ctx, cfg, cfg.MigrateOnStart)
 	if err != nil {
 		return nil, err
 	}
-	s.closers = append(s.closers, db.Close)
-	s.HTTP.AddReadinessCheck("database", db.Ping)
+	s.closers = append(s.closers, st.close)
+	s.HTTP.AddReadinessCheck("database", st.ping)
+
+	// The App service's logic backs the REST API and answers the realtime
+	// service's permission questions, so either role needs it.
+	if cfg.Has(config.RoleApp) || cfg.Has(config.RoleRT) {
+		if s.App, err = app.New(app.Config{Stores: st.stores, Logger: logger}); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Has(config.RoleApp) {
+		thttp.MountAPI(s.HTTP, s.App, thttp.APIOptions{
+			Idempotency:   st.stores.Idempotency,
+			SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
+			Logger:        logger,
+		})
+	}
+	if cfg.Has(config.RoleWorker) {
+		a := s.App
+		if a == nil {
+			if a, err = app.New(app.Config{Stores: st.stores, Logger: logger}); err != nil {
+				return nil, err
+			}
+		}
+		workers, stop := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			maintain(workers, a, st.stores, logger, 10*time.Minute)
+		}()
+		// Stop the workers before the stores they use close.
+		s.closers = append(s.closers, func() error { stop(); <-done; return nil })
+	}
 	return s, nil
 }
 
@@ -65,7 +96,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Serve
 // than silently falling back to the embedded default.
 func supported(cfg *config.Config) error {
 	for _, s := range []struct{ name, value string }{
-		{"TANDEM_DATABASE_URL", cfg.DatabaseURL},
+		{"TANDEM_DATABASE_REPLICA_URL", cfg.DatabaseReplicaURL},
 		{"TANDEM_REDIS_URL", cfg.RedisURL},
 		{"TANDEM_AMQP_URL", cfg.AMQPURL},
 		{"TANDEM_S3_ENDPOINT", cfg.S3Endpoint},
@@ -151,11 +182,11 @@ func Migrate(ctx context.Context, cfg *config.Config, logger *slog.Logger) error
 	if err := supported(cfg); err != nil {
 		return err
 	}
-	db, err := sqlite.Open(filepath.Join(cfg.DataDir, "tandem.db"))
+	st, err := openStorage(ctx, cfg, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	logger.Info("migrations applied", "database", db.Path())
+	defer st.close()
+	logger.Info("migrations applied", "database", st.name)
 	return nil
 }

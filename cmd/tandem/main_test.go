@@ -20,6 +20,7 @@ import (
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tandem-docs/tandem/postgres/pgtest"
 	"github.com/tandem-docs/tandem/server"
 )
 
@@ -327,5 +328,34 @@ func TestConfigCommandRedactsSecrets(t *testing.T) {
 	}
 	if strings.Contains(string(out), "pa55word") || !strings.Contains(string(out), "TANDEM_REDIS_URL=redis://") {
 		t.Fatalf("config output:\n%s", out)
+	}
+}
+
+func TestServeOnPostgreSQL(t *testing.T) {
+	dsn := pgtest.Database(t)
+	// Migrations first, as a blue-green deploy does, then a server that
+	// does not migrate on its own.
+	migrate := exec.Command(os.Args[0], "migrate")
+	migrate.Env = append(os.Environ(), "TANDEM_TEST_CHILD=1", "TANDEM_DATABASE_URL="+dsn)
+	if out, err := migrate.CombinedOutput(); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	c := start(t, []string{"TANDEM_DATABASE_URL=" + dsn, "TANDEM_MIGRATE_ON_START=false"}, "serve")
+	base := "http://" + c.addr
+	if code, body := get(t, base+"/readyz"); code != 200 || !strings.Contains(body, `"database":"ok"`) {
+		t.Fatalf("readyz %d %s", code, body)
+	}
+	resp, err := http.Post(base+"/api/v1/auth/signup", "application/json", strings.NewReader(
+		`{"email":"ann@example.com","password":"correct horse battery","name":"Ann","organization_name":"Acme"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 201 && resp.StatusCode != 200 {
+		t.Fatalf("signup on PostgreSQL: %d %s", resp.StatusCode, body)
+	}
+	if strings.Contains(c.stderr.String(), "correct horse battery") {
+		t.Fatal("a password reached the log")
 	}
 }
