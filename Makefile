@@ -4,9 +4,13 @@
 SHELL := /bin/bash
 GO ?= go
 
-.PHONY: run build test check deps
+.PHONY: run build web test check deps
 
-build:
+# The web app is built with Vite (Node.js 20 + npm) and embedded in the binary.
+web:
+	./web/build.sh
+
+build: web
 	$(GO) build -o bin/tandem ./cmd/tandem
 
 run: build
@@ -20,5 +24,5 @@ check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-test: deps check
+test: deps check web
 	$(GO) test -race -count=1 -timeout 14m ./...

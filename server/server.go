@@ -16,9 +16,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tandem-docs/tandem/app"
+	"github.com/tandem-docs/tandem/collab"
 	"github.com/tandem-docs/tandem/config"
 	thttp "github.com/tandem-docs/tandem/http"
 	"github.com/tandem-docs/tandem/telemetry"
+	"github.com/tandem-docs/tandem/web"
 )
 
 // Server is a configured Tandem process.
@@ -27,7 +29,8 @@ type Server struct {
 	logger   *slog.Logger
 	registry *prometheus.Registry
 	HTTP     *thttp.Server
-	App      *app.App // nil unless the app or rt role runs
+	App      *app.App       // nil unless the app or rt role runs
+	Realtime *collab.Server // nil unless the rt role runs
 
 	// closers run in reverse order at the end of shutdown, after the last
 	// request has finished and pending writes are flushed.
@@ -72,6 +75,19 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Serve
 			SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
 			Logger:        logger,
 		})
+	}
+	if cfg.Has(config.RoleRT) {
+		if err := s.startRealtime(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Has(config.RoleApp) {
+		// The web app answers every path no other route claims, so it is
+		// mounted last.
+		s.HTTP.Handle("/", web.Handler())
+		if !web.Built() {
+			logger.Warn("this binary has no web app: build it with web/build.sh (make run does) before go build")
+		}
 	}
 	if cfg.Has(config.RoleWorker) {
 		a := s.App

@@ -1,0 +1,125 @@
+package collab
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+)
+
+// TestCompactionFoldsTheLogAndSurvivesRestart: with a low threshold the
+// log is folded into a snapshot in the background; a fresh server on the
+// same database loads the same content; metrics and spans record it.
+func TestCompactionFoldsTheLogAndSurvivesRestart(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	prev := otel.GetTracerProvider()
+	otel.SetTracerProvider(tp)
+	t.Cleanup(func() { otel.SetTracerProvider(prev) })
+
+	path := filepath.Join(t.TempDir(), "documents.db")
+	db, log := openLog(t, path)
+	ts := startServerWith(t, Config{CompactAfterUpdates: 10}, db, log)
+	w := dialHP(t, ts, "fold", "w:rw")
+	w.wait("authenticated", func(m []byte) bool { return len(m) > 1 && m[0] == msgAuth })
+	const n = 35
+	for i := range n {
+		w.send(updateMsg(textInsert(11, uint64(i), string(rune('a'+i%26)))))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for w.count(isSyncStatus) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d acknowledged", w.count(isSyncStatus), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for {
+		st, err := ts.log.Load(context.Background(), "fold")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.SnapshotSeq >= 30 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no compaction: snapshot at %d, %d updates in the log", st.SnapshotSeq, len(st.Updates))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	metrics := gather(t, ts)
+	if metrics[`tandem_collab_compactions_total{result="ok"}`] < 1 {
+		t.Fatalf("compactions: %v", metrics)
+	}
+	if got := metrics["tandem_collab_updates_total"]; got != n {
+		t.Fatalf("updates_total = %v, want %d", got, n)
+	}
+	for _, name := range []string{`tandem_collab_connections{dialect="hocuspocus"}`, "tandem_collab_documents_loaded",
+		"tandem_collab_fanout_latency_seconds_count", "tandem_collab_persist_latency_seconds_count",
+		"tandem_collab_received_bytes_total", "tandem_collab_sent_bytes_total", "tandem_collab_commit_duration_seconds_count"} {
+		if _, ok := metrics[name]; !ok {
+			t.Errorf("metric %s missing", name)
+		}
+	}
+	var want strings.Builder
+	for i := range n {
+		want.WriteRune(rune('a' + i%26))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ts.srv.Shutdown(ctx)
+	ts.http.Close()
+
+	// A new server on the same database.
+	ts2 := startServerWith(t, Config{}, db, log)
+	r := dialYWS(t, ts2, "fold", "r:rw")
+	r.send(step1Msg([]byte{0}))
+	r.wait("the compacted content", func(b []byte) bool {
+		return isSync(syncStep2)(b) && bytes.Contains(b, []byte(want.String()))
+	})
+	spans := map[string]int{}
+	for _, s := range rec.Ended() {
+		spans[s.Name()]++
+	}
+	if spans["collab.load"] < 2 || spans["collab.compact"] < 1 {
+		t.Fatalf("spans: %v", spans)
+	}
+}
+
+// gather flattens the server's metrics into "name{labels}" -> value
+// (histograms as name_count).
+func gather(t *testing.T, ts *testServer) map[string]float64 {
+	t.Helper()
+	mfs, err := ts.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			name := mf.GetName()
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+			}
+			if len(labels) > 0 {
+				name += "{" + strings.Join(labels, ",") + "}"
+			}
+			switch {
+			case m.Counter != nil:
+				out[name] = m.Counter.GetValue()
+			case m.Gauge != nil:
+				out[name] = m.Gauge.GetValue()
+			case m.Histogram != nil:
+				out[mf.GetName()+"_count"] = float64(m.Histogram.GetSampleCount())
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,69 @@
+package collab
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// metrics are the service's Prometheus metrics.
+type metrics struct {
+	connections    *prometheus.GaugeVec
+	documents      prometheus.Gauge
+	updates        prometheus.Counter
+	deliveries     prometheus.Counter
+	bytesIn        prometheus.Counter
+	bytesOut       prometheus.Counter
+	fanout         prometheus.Histogram
+	persistSeconds prometheus.Histogram
+	commitSeconds  prometheus.Histogram
+	commitBatch    prometheus.Histogram
+	commitErrors   prometheus.Counter
+	loadSeconds    prometheus.Histogram
+	compactions    *prometheus.CounterVec
+	compactSeconds prometheus.Histogram
+	unloads        *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	latency := []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .2, .5, 1, 2, 5}
+	m := &metrics{
+		connections: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "tandem_collab_connections", Help: "Open realtime WebSocket connections, by dialect."}, []string{"dialect"}),
+		documents: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tandem_collab_documents_loaded", Help: "Documents loaded in memory."}),
+		updates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tandem_collab_updates_total", Help: "Document updates received, applied and logged."}),
+		deliveries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tandem_collab_deliveries_total", Help: "Updates delivered to other clients."}),
+		bytesIn: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tandem_collab_received_bytes_total", Help: "Bytes of WebSocket messages received."}),
+		bytesOut: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tandem_collab_sent_bytes_total", Help: "Bytes of WebSocket messages queued for sending."}),
+		fanout: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "tandem_collab_fanout_latency_seconds", Help: "From receiving an update to queueing it for the other clients, durable log commit included.", Buckets: latency}),
+		persistSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "tandem_collab_persist_latency_seconds", Help: "From receiving an update to its log commit.", Buckets: latency}),
+		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "tandem_collab_commit_duration_seconds", Help: "Duration of one group commit transaction.", Buckets: latency}),
+		commitBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "tandem_collab_commit_batch_updates", Help: "Updates per group commit.", Buckets: prometheus.ExponentialBuckets(1, 4, 9)}),
+		commitErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tandem_collab_commit_errors_total", Help: "Failed group commit attempts."}),
+		loadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "tandem_collab_document_load_seconds", Help: "Time to load a document from the log.", Buckets: latency}),
+		compactions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tandem_collab_compactions_total", Help: "Log compaction runs, by result."}, []string{"result"}),
+		compactSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "tandem_collab_compaction_duration_seconds", Help: "Duration of one compaction.", Buckets: latency}),
+		unloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tandem_collab_document_unloads_total", Help: "Documents unloaded, by reason (idle, memory)."}, []string{"reason"}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.connections, m.documents, m.updates, m.deliveries, m.bytesIn, m.bytesOut,
+		m.fanout, m.persistSeconds, m.commitSeconds, m.commitBatch, m.commitErrors, m.loadSeconds, m.compactions,
+		m.compactSeconds, m.unloads} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,694 @@
+package collab
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+
+	tandem "github.com/tandem-docs/tandem"
+	"github.com/tandem-docs/tandem/collab/ws"
+	"github.com/tandem-docs/tandem/yjs"
+)
+
+// room states
+const (
+	roomLoading = iota
+	roomReady
+	roomClosed // unloaded or failed: joiners must make a new room
+)
+
+// room is one loaded document and its clients. Everything in it is
+// guarded by mu.
+type room struct {
+	s    *Server
+	name string
+
+	mu       sync.Mutex
+	state    int
+	doc      *yjs.Doc
+	unsub    func()
+	emitted  []byte // set by the document's update handler during ApplyUpdate
+	bindings map[*binding]struct{}
+	waiting  []*binding // joined while loading
+
+	seq       uint64 // last sequence number handed to the log
+	committed uint64 // last sequence number known durable
+	snapSeq   uint64 // sequence number of the stored snapshot
+	gated     []gated
+	size      int64 // encoded bytes: snapshot plus log
+	logCount  int   // updates after the snapshot
+	logBytes  int64
+	version   uint64 // bumps whenever the document changes
+
+	// The full-state encoding for joiners with an empty state vector,
+	// valid while fullVersion == version; its frames are shared by every
+	// such joiner, so a reconnect storm encodes the document once.
+	fullVersion uint64
+	fullUpdate  []byte
+	fullFrames  map[string][]byte // by Hocuspocus key; "" for y-websocket
+
+	awareness  map[uint64]*awareState
+	commitMark uint64 // committer goroutine only
+	lastUsed   int64
+	idleSince  int64
+	compacting bool
+}
+
+// awareState is one awareness client's latest state.
+type awareState struct {
+	clock    uint64
+	state    []byte
+	owner    *binding
+	lastSeen int64
+}
+
+// gated is output that waits for the log to commit seq.
+type gated struct {
+	seq  uint64
+	recv int64 // when the update arrived, for the fan-out latency
+	// Broadcast body to every binding but from (nil body: none).
+	body []byte
+	from *binding
+	// ack acknowledges the update to from (Hocuspocus SyncStatus).
+	ack bool
+	// to: a reply for one binding: head (copied) then shared (sent by
+	// reference), then extra as a message of its own.
+	to     *binding
+	head   []byte
+	shared []byte
+	extra  []byte
+}
+
+// roomFor returns the room of doc, creating it and starting its load.
+func (s *Server) roomFor(doc string) (*room, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return nil, errClosing
+	}
+	if r := s.rooms[doc]; r != nil {
+		return r, nil
+	}
+	now := time.Now().UnixNano()
+	r := &room{s: s, name: doc, state: roomLoading, bindings: map[*binding]struct{}{},
+		awareness: map[uint64]*awareState{}, lastUsed: now}
+	s.rooms[doc] = r
+	s.m.documents.Set(float64(len(s.rooms)))
+	go r.load()
+	return r, nil
+}
+
+var errClosing = fmt.Errorf("collab: server is shutting down")
+
+// join adds a binding to its document's room. The binding's messages are
+// processed once the room is loaded.
+func (s *Server) join(b *binding) {
+	for range 5 {
+		r, err := s.roomFor(b.doc)
+		if err != nil {
+			b.conn.Close(CloseRestart, "server restarting")
+			return
+		}
+		r.mu.Lock()
+		if r.state == roomClosed {
+			r.mu.Unlock()
+			continue
+		}
+		if len(r.bindings) >= s.cfg.ConnectionsPerDocument {
+			r.mu.Unlock()
+			b.conn.Close(CloseTryAgain, "too many connections to this document")
+			return
+		}
+		b.mu.Lock()
+		if b.gone {
+			b.mu.Unlock()
+			r.mu.Unlock()
+			return
+		}
+		b.room = r
+		b.mu.Unlock()
+		r.bindings[b] = struct{}{}
+		r.lastUsed, r.idleSince = time.Now().UnixNano(), 0
+		if r.state == roomLoading {
+			r.waiting = append(r.waiting, b)
+			r.mu.Unlock()
+			return
+		}
+		var batch ws.Batch
+		r.greet(b, &batch)
+		r.mu.Unlock()
+		b.activate(&batch)
+		batch.Flush()
+		return
+	}
+	b.conn.Close(CloseTryAgain, "document is being unloaded; reconnect")
+}
+
+// load reads the document from the log and lets the waiting clients in.
+func (r *room) load() {
+	s := r.s
+	ctx, span := s.tracer.Start(context.Background(), "collab.load")
+	span.SetAttributes(attribute.String("tandem.document", r.name))
+	defer span.End()
+	start := time.Now()
+	st, err := s.log.Load(ctx, r.name)
+	var doc *yjs.Doc
+	if err == nil {
+		doc, err = buildDoc(st)
+	}
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "load failed")
+		s.logger.Error("document load failed", "document", r.name, "err", err)
+		r.fail(CloseTryAgain, "document could not be loaded; reconnect later")
+		return
+	}
+	s.m.loadSeconds.Observe(time.Since(start).Seconds())
+	r.mu.Lock()
+	if r.state != roomLoading {
+		r.mu.Unlock()
+		return
+	}
+	r.doc = doc
+	r.unsub = doc.OnUpdate(func(update []byte, origin any) {
+		r.emitted = append(r.emitted[:0:0], update...)
+	})
+	r.seq, r.committed, r.snapSeq = st.Seq(), st.Seq(), st.SnapshotSeq
+	r.size = st.Size()
+	r.logCount = len(st.Updates)
+	r.logBytes = st.Size() - int64(len(st.Snapshot))
+	r.state = roomReady
+	waiting := r.waiting
+	r.waiting = nil
+	var batch ws.Batch
+	for _, b := range waiting {
+		r.greet(b, &batch)
+	}
+	compact := r.needsCompaction()
+	r.mu.Unlock()
+	for _, b := range waiting {
+		b.activate(&batch)
+	}
+	batch.Flush()
+	if compact {
+		s.requestCompaction(r)
+	}
+}
+
+// buildDoc makes a document from a stored state.
+func buildDoc(st tandem.DocumentState) (*yjs.Doc, error) {
+	doc := yjs.NewDoc()
+	var parts [][]byte
+	if st.Snapshot != nil {
+		parts = append(parts, st.Snapshot)
+	}
+	for _, u := range st.Updates {
+		parts = append(parts, u.Update)
+	}
+	switch len(parts) {
+	case 0:
+		return doc, nil
+	case 1:
+		if err := doc.ApplyUpdate(parts[0], nil); err != nil {
+			return nil, fmt.Errorf("apply stored state: %w", err)
+		}
+		return doc, nil
+	}
+	merged, err := yjs.MergeUpdates(parts)
+	if err != nil {
+		return nil, fmt.Errorf("merge stored updates: %w", err)
+	}
+	if err := doc.ApplyUpdate(merged, nil); err != nil {
+		return nil, fmt.Errorf("apply stored updates: %w", err)
+	}
+	return doc, nil
+}
+
+// fail closes the room and its clients after an unrecoverable error
+// (storage, a conflicting writer). Nothing unacknowledged is kept: the
+// clients hold their edits and send them again on reconnect.
+func (r *room) fail(code int, reason string) {
+	r.mu.Lock()
+	if r.state == roomClosed {
+		r.mu.Unlock()
+		return
+	}
+	r.state = roomClosed
+	r.gated = nil
+	bs := make([]*binding, 0, len(r.bindings))
+	for b := range r.bindings {
+		bs = append(bs, b)
+	}
+	r.release()
+	r.mu.Unlock()
+	r.s.removeRoom(r)
+	for _, b := range bs {
+		b.conn.Close(code, reason)
+	}
+}
+
+// release drops the document (r.mu held).
+func (r *room) release() {
+	if r.unsub != nil {
+		r.unsub()
+		r.unsub = nil
+	}
+	r.doc = nil
+	r.fullUpdate = nil
+	r.awareness = nil
+	r.waiting = nil
+}
+
+func (s *Server) removeRoom(r *room) {
+	s.mu.Lock()
+	if s.rooms[r.name] == r {
+		delete(s.rooms, r.name)
+	}
+	s.m.documents.Set(float64(len(s.rooms)))
+	s.mu.Unlock()
+}
+
+// greet sends a new client what it needs to start (r.mu held, room ready):
+// y-websocket clients get the server's sync step 1, and both get the
+// awareness states present.
+func (r *room) greet(b *binding, batch *ws.Batch) {
+	if !b.hp {
+		var m []byte
+		m = append(m, msgSync, syncStep1)
+		m = appendVarBytes(m, r.doc.EncodeStateVector())
+		r.sendNow(b, m, batch)
+	}
+	if len(r.awareness) > 0 {
+		r.sendNow(b, r.awarenessSnapshot(), batch)
+	}
+}
+
+// sendNow queues body for b at once, with b's prefix.
+func (r *room) sendNow(b *binding, body []byte, batch *ws.Batch) {
+	batch.QueueParts(b.conn, b.prefix, body)
+	r.s.m.bytesOut.Add(float64(len(b.prefix) + len(body)))
+}
+
+func (r *room) awarenessSnapshot() []byte {
+	entries := make([]awarenessEntry, 0, len(r.awareness))
+	for id, st := range r.awareness {
+		entries = append(entries, awarenessEntry{clientID: id, clock: st.clock, state: st.state})
+	}
+	return appendAwarenessMsg(nil, appendAwareness(nil, entries))
+}
+
+// handle processes one message of a ready binding.
+func (r *room) handle(b *binding, body []byte, batch *ws.Batch) {
+	m, err := parseBody(body)
+	if err != nil {
+		if err == errUnknownType {
+			b.conn.Close(CloseUnknownType, "unknown message type")
+		} else {
+			b.conn.Close(CloseMalformed, "malformed message: "+err.Error())
+		}
+		return
+	}
+	now := time.Now().UnixNano()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.state != roomReady {
+		return
+	}
+	if _, ok := r.bindings[b]; !ok {
+		return
+	}
+	r.lastUsed = now
+	switch m.typ {
+	case msgSync, msgSyncReply:
+		switch m.syncType {
+		case syncStep1:
+			r.replyStep1(b, m.payload, b.hp && m.typ == msgSync, batch)
+		default:
+			r.applyUpdate(b, m.payload, m.syncType == syncStep2, now, batch)
+		}
+	case msgAwareness:
+		r.awarenessUpdate(b, m.payload, now, batch)
+	case msgQueryAwareness:
+		r.sendNow(b, r.awarenessSnapshot(), batch)
+	case msgAuth, msgStateless, msgClose:
+		// y-websocket clients send no auth; stateless messages are for
+		// server hooks, of which there are none yet.
+	}
+}
+
+// replyStep1 answers a client's state vector with exactly what it lacks.
+func (r *room) replyStep1(b *binding, sv []byte, alsoStep1 bool, batch *ws.Batch) {
+	var head, shared []byte
+	if emptyStateVector(sv) {
+		if r.fullVersion != r.version || r.fullUpdate == nil {
+			u, err := r.doc.EncodeStateAsUpdate(nil)
+			if err != nil {
+				r.s.logger.Error("encode document", "document", r.name, "err", err)
+				b.conn.Close(ws.CloseInternalError, "could not encode the document")
+				return
+			}
+			r.fullUpdate, r.fullVersion = u, r.version
+		}
+		shared = r.fullUpdate
+	} else {
+		u, err := r.doc.EncodeStateAsUpdate(sv)
+		if err != nil {
+			b.conn.Close(CloseMalformed, "malformed state vector: "+err.Error())
+			return
+		}
+		shared = u
+	}
+	head = append(head, b.prefix...)
+	head = append(head, msgSync, syncStep2)
+	head = appendVarUint(head, uint64(len(shared)))
+	var step1 []byte
+	if alsoStep1 {
+		step1 = append(step1, b.prefix...)
+		step1 = append(step1, msgSync, syncStep1)
+		step1 = appendVarBytes(step1, r.doc.EncodeStateVector())
+	}
+	if r.seq <= r.committed {
+		batch.QueueShared(b.conn, head, shared)
+		if step1 != nil {
+			batch.Queue(b.conn, step1)
+		}
+		r.s.m.bytesOut.Add(float64(len(head) + len(shared) + len(step1)))
+		return
+	}
+	r.gated = append(r.gated, gated{seq: r.seq, to: b, head: head, shared: shared, extra: step1})
+}
+
+// coveredByState reports whether an update adds no structs the document
+// lacks (its state vector is within the document's).
+func (r *room) coveredByState(u []byte) bool {
+	usv, err := yjs.EncodeStateVectorFromUpdate(u)
+	if err != nil {
+		return false
+	}
+	have := map[uint64]uint64{}
+	want := map[uint64]uint64{}
+	if parseStateVector(r.doc.EncodeStateVector(), have) != nil || parseStateVector(usv, want) != nil {
+		return false
+	}
+	for c, clock := range want {
+		if have[c] < clock {
+			return false
+		}
+	}
+	return true
+}
+
+// applyUpdate applies, logs and schedules the broadcast of one update.
+func (r *room) applyUpdate(b *binding, u []byte, step2 bool, now int64, batch *ws.Batch) {
+	s := r.s
+	if b.permission() != PermissionReadWrite {
+		ok := step2 && (emptyUpdate(u) || r.coveredByState(u))
+		if b.hp {
+			r.sendNow(b, []byte{msgSyncStatus, boolByte(ok)}, batch)
+			return
+		}
+		b.mu.Lock()
+		tell := !ok && !b.toldReadOnly
+		b.toldReadOnly = b.toldReadOnly || tell
+		b.mu.Unlock()
+		if tell {
+			m := []byte{msgAuth, ywsPermissionDenied}
+			r.sendNow(b, appendVarString(m, "read-only: your changes are not saved"), batch)
+		}
+		return
+	}
+	if s.draining.Load() {
+		return // shutting down: unacknowledged, so the client resends it
+	}
+	if !b.updates.allow(now) {
+		b.conn.Close(CloseRateLimited, "update rate limit exceeded")
+		return
+	}
+	if emptyUpdate(u) {
+		r.ack(b, now, batch)
+		return
+	}
+	if r.size+int64(len(u)) > s.cfg.MaxDocumentBytes {
+		b.conn.Close(CloseDocumentTooLarge, "document size limit reached")
+		return
+	}
+	r.emitted = nil
+	if err := r.doc.ApplyUpdate(u, b); err != nil {
+		b.conn.Close(CloseMalformed, "invalid update: "+err.Error())
+		return
+	}
+	emitted := r.emitted
+	r.emitted = nil
+	if emitted != nil {
+		r.version++
+	}
+	r.seq++
+	r.size += int64(len(u))
+	r.logCount++
+	r.logBytes += int64(len(u))
+	s.commit.enqueue(r, r.seq, append([]byte(nil), u...), now)
+	var body []byte
+	if emitted != nil {
+		body = appendSync(make([]byte, 0, len(emitted)+8), syncUpdate, emitted)
+	}
+	r.gated = append(r.gated, gated{seq: r.seq, recv: now, body: body, from: b, ack: b.hp})
+	s.m.updates.Inc()
+}
+
+func boolByte(ok bool) byte {
+	if ok {
+		return 1
+	}
+	return 0
+}
+
+// ack acknowledges an update that changed nothing, in order with the
+// acknowledgements before it.
+func (r *room) ack(b *binding, now int64, batch *ws.Batch) {
+	if !b.hp {
+		return
+	}
+	if r.seq <= r.committed {
+		r.sendNow(b, []byte{msgSyncStatus, 1}, batch)
+		return
+	}
+	r.gated = append(r.gated, gated{seq: r.seq, recv: now, from: b, ack: true})
+}
+
+// committedTo runs the output that waited for the log up to seq.
+func (r *room) committedTo(seq uint64, batch *ws.Batch) {
+	r.mu.Lock()
+	if r.state != roomReady {
+		r.mu.Unlock()
+		return
+	}
+	if seq > r.committed {
+		r.committed = seq
+	}
+	now := time.Now().UnixNano()
+	i := 0
+	for ; i < len(r.gated) && r.gated[i].seq <= r.committed; i++ {
+		r.dispatch(&r.gated[i], now, batch)
+		r.gated[i] = gated{}
+	}
+	if i == len(r.gated) {
+		r.gated = r.gated[:0]
+	} else {
+		r.gated = append(r.gated[:0], r.gated[i:]...)
+	}
+	compact := r.needsCompaction()
+	r.mu.Unlock()
+	if compact {
+		r.s.requestCompaction(r)
+	}
+}
+
+func (r *room) dispatch(g *gated, now int64, batch *ws.Batch) {
+	s := r.s
+	if g.to != nil {
+		if _, ok := r.bindings[g.to]; ok {
+			if g.head != nil {
+				batch.QueueShared(g.to.conn, g.head, g.shared)
+			}
+			if g.extra != nil {
+				batch.Queue(g.to.conn, g.extra)
+			}
+			s.m.bytesOut.Add(float64(len(g.head) + len(g.shared) + len(g.extra)))
+		}
+		return
+	}
+	if g.body != nil {
+		var yframe, hframe []byte
+		n := 0
+		for b := range r.bindings {
+			if b == g.from {
+				continue
+			}
+			switch {
+			case !b.hp:
+				if yframe == nil {
+					yframe = ws.AppendMessage(nil, g.body)
+				}
+				batch.QueueFrame(b.conn, yframe)
+			case b.key == r.name:
+				if hframe == nil {
+					hframe = ws.AppendMessage(nil, append(appendVarString(nil, r.name), g.body...))
+				}
+				batch.QueueFrame(b.conn, hframe)
+			default:
+				batch.QueueParts(b.conn, b.prefix, g.body)
+			}
+			n++
+		}
+		if n > 0 {
+			s.m.bytesOut.Add(float64(n * (len(g.body) + 4)))
+			s.m.deliveries.Add(float64(n))
+			s.m.fanout.Observe(float64(now-g.recv) / 1e9)
+		}
+	}
+	if g.ack {
+		if _, ok := r.bindings[g.from]; ok {
+			batch.QueueParts(g.from.conn, g.from.prefix, []byte{msgSyncStatus, 1})
+		}
+	}
+}
+
+// awarenessUpdate records and relays an awareness update. It is relayed to
+// every client of the room, the sender included, as y-websocket-server and
+// Hocuspocus do (clients rely on hearing their own renewals).
+func (r *room) awarenessUpdate(b *binding, payload []byte, now int64, batch *ws.Batch) {
+	if !b.aware.allow(now) {
+		b.conn.Close(CloseRateLimited, "awareness rate limit exceeded")
+		return
+	}
+	entries, err := parseAwareness(nil, payload)
+	if err != nil {
+		b.conn.Close(CloseMalformed, "malformed awareness update: "+err.Error())
+		return
+	}
+	for _, e := range entries {
+		cur := r.awareness[e.clientID]
+		if string(e.state) == "null" {
+			if cur != nil && (cur.owner == b || e.clock >= cur.clock) {
+				delete(r.awareness, e.clientID)
+				cur.owner.dropClient(e.clientID)
+			}
+			continue
+		}
+		if cur == nil {
+			if len(b.clientIDs) >= maxClientsPerConnection {
+				b.conn.Close(ws.ClosePolicyViolation, "too many awareness clients on one connection")
+				return
+			}
+			cur = &awareState{owner: b}
+			r.awareness[e.clientID] = cur
+			b.clientIDs = append(b.clientIDs, e.clientID)
+		} else if cur.owner != b {
+			cur.owner.dropClient(e.clientID)
+			cur.owner = b
+			b.clientIDs = append(b.clientIDs, e.clientID)
+		}
+		if e.clock >= cur.clock {
+			cur.clock = e.clock
+			cur.state = append(cur.state[:0], e.state...)
+		}
+		cur.lastSeen = now
+	}
+	r.broadcastAwareness(payload, batch)
+}
+
+const maxClientsPerConnection = 64
+
+func (b *binding) dropClient(id uint64) {
+	for i, c := range b.clientIDs {
+		if c == id {
+			b.clientIDs = append(b.clientIDs[:i], b.clientIDs[i+1:]...)
+			return
+		}
+	}
+}
+
+// broadcastAwareness relays an awareness update to every client.
+func (r *room) broadcastAwareness(update []byte, batch *ws.Batch) {
+	body := appendAwarenessMsg(make([]byte, 0, len(update)+6), update)
+	var yframe, hframe []byte
+	for b := range r.bindings {
+		switch {
+		case !b.hp:
+			if yframe == nil {
+				yframe = ws.AppendMessage(nil, body)
+			}
+			batch.QueueFrame(b.conn, yframe)
+		case b.key == r.name:
+			if hframe == nil {
+				hframe = ws.AppendMessage(nil, append(appendVarString(nil, r.name), body...))
+			}
+			batch.QueueFrame(b.conn, hframe)
+		default:
+			batch.QueueParts(b.conn, b.prefix, body)
+		}
+	}
+	r.s.m.bytesOut.Add(float64(len(r.bindings) * len(body)))
+}
+
+// removeAwareness tells everyone that these clients are gone.
+func (r *room) removeAwareness(ids []uint64, batch *ws.Batch) {
+	var entries []awarenessEntry
+	for _, id := range ids {
+		if st := r.awareness[id]; st != nil {
+			entries = append(entries, awarenessEntry{clientID: id, clock: st.clock + 1, state: nullState})
+			delete(r.awareness, id)
+		}
+	}
+	if len(entries) > 0 && len(r.bindings) > 0 {
+		r.broadcastAwareness(appendAwareness(nil, entries), batch)
+	}
+}
+
+// leave removes a binding; its awareness states go with it.
+func (r *room) leave(b *binding, batch *ws.Batch) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.bindings[b]; !ok {
+		return
+	}
+	delete(r.bindings, b)
+	for i, w := range r.waiting {
+		if w == b {
+			r.waiting = append(r.waiting[:i], r.waiting[i+1:]...)
+			break
+		}
+	}
+	if r.state == roomReady && len(b.clientIDs) > 0 {
+		var mine []uint64
+		for _, id := range b.clientIDs {
+			if st := r.awareness[id]; st != nil && st.owner == b {
+				mine = append(mine, id)
+			}
+		}
+		b.clientIDs = nil
+		r.removeAwareness(mine, batch)
+	}
+	if len(r.bindings) == 0 {
+		r.idleSince = time.Now().UnixNano()
+		r.fullUpdate = nil
+	}
+}
+
+// needsCompaction reports whether the committed log after the snapshot is
+// long enough to fold (r.mu held); it marks the room so that one
+// compaction runs at a time.
+func (r *room) needsCompaction() bool {
+	if r.compacting || r.state != roomReady {
+		return false
+	}
+	if r.committed-r.snapSeq >= uint64(r.s.cfg.CompactAfterUpdates) || r.logBytes >= r.s.cfg.CompactAfterBytes {
+		r.compacting = true
+		return true
+	}
+	return false
+}

@@ -1,0 +1,66 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	tandem "github.com/tandem-docs/tandem"
+	"github.com/tandem-docs/tandem/tandemtest"
+)
+
+func TestDocumentLog(t *testing.T) {
+	tandemtest.TestDocumentLog(t, func(t *testing.T) tandem.DocumentLog {
+		db, err := Open(filepath.Join(t.TempDir(), "documents.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := NewDocumentLog(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close(); db.Close() })
+		return l
+	})
+}
+
+// BenchmarkDocumentLogAppend measures a group commit of b.N batches of
+// updates spread over many documents, as the realtime service issues them.
+func BenchmarkDocumentLogAppend(b *testing.B) {
+	for _, size := range []int{1, 100, 1000, 5000} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			db, err := Open(filepath.Join(b.TempDir(), "documents.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			l, err := NewDocumentLog(context.Background(), db)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.Close()
+			update := make([]byte, 30)
+			seqs := map[string]uint64{}
+			docs := make([]string, 1000)
+			for i := range docs {
+				docs[i] = fmt.Sprintf("doc-%d", i)
+			}
+			batch := make([]tandem.LogEntry, size)
+			k := 0
+			b.ResetTimer()
+			for range b.N {
+				for j := range batch {
+					d := docs[k%len(docs)]
+					k++
+					seqs[d]++
+					batch[j] = tandem.LogEntry{Document: d, Seq: seqs[d], Update: update}
+				}
+				if err := l.Append(context.Background(), batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "updates/s")
+		})
+	}
+}

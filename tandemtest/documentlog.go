@@ -1,0 +1,371 @@
+package tandemtest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	tandem "github.com/tandem-docs/tandem"
+)
+
+// TestDocumentLog is the contract every tandem.DocumentLog implementation
+// must meet. open returns a fresh, empty store for each subtest; it is
+// called once per subtest and may register cleanups on t.
+func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
+	ctx := context.Background()
+	upd := func(doc string, seq uint64) []byte {
+		return []byte(fmt.Sprintf("update %s/%d", doc, seq))
+	}
+	entry := func(doc string, seq uint64) tandem.LogEntry {
+		return tandem.LogEntry{Document: doc, Seq: seq, Update: upd(doc, seq)}
+	}
+	wantState := func(t *testing.T, l tandem.DocumentLog, doc string, snapSeq uint64, snap []byte, seqs ...uint64) {
+		t.Helper()
+		st, err := l.Load(ctx, doc)
+		if err != nil {
+			t.Fatalf("Load(%q): %v", doc, err)
+		}
+		if st.SnapshotSeq != snapSeq || !bytes.Equal(st.Snapshot, snap) {
+			t.Fatalf("Load(%q) snapshot = (%d, %q), want (%d, %q)", doc, st.SnapshotSeq, st.Snapshot, snapSeq, snap)
+		}
+		if len(st.Updates) != len(seqs) {
+			t.Fatalf("Load(%q) has %d updates, want %d (%v)", doc, len(st.Updates), len(seqs), seqs)
+		}
+		for i, u := range st.Updates {
+			if u.Document != doc || u.Seq != seqs[i] || !bytes.Equal(u.Update, upd(doc, seqs[i])) {
+				t.Fatalf("Load(%q) update %d = %+v, want seq %d", doc, i, u, seqs[i])
+			}
+		}
+	}
+
+	t.Run("EmptyDocument", func(t *testing.T) {
+		l := open(t)
+		st, err := l.Load(ctx, "never-written")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Snapshot != nil || st.SnapshotSeq != 0 || len(st.Updates) != 0 || st.Seq() != 0 || st.Size() != 0 {
+			t.Fatalf("empty document state = %+v", st)
+		}
+	})
+
+	t.Run("AppendLoadInOrder", func(t *testing.T) {
+		l := open(t)
+		// One batch across documents, entries of a document interleaved.
+		batch := []tandem.LogEntry{entry("a", 1), entry("b", 1), entry("a", 2), entry("a", 3), entry("b", 2)}
+		if err := l.Append(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Append(ctx, []tandem.LogEntry{entry("a", 4)}); err != nil {
+			t.Fatal(err)
+		}
+		wantState(t, l, "a", 0, nil, 1, 2, 3, 4)
+		wantState(t, l, "b", 0, nil, 1, 2)
+		st, _ := l.Load(ctx, "a")
+		if st.Seq() != 4 || st.Size() != int64(4*len(upd("a", 1))) {
+			t.Fatalf("Seq() = %d, Size() = %d", st.Seq(), st.Size())
+		}
+		if err := l.Append(ctx, nil); err != nil {
+			t.Fatalf("empty batch: %v", err)
+		}
+	})
+
+	t.Run("BinaryAndLargeUpdates", func(t *testing.T) {
+		l := open(t)
+		big := make([]byte, 5<<20)
+		for i := range big {
+			big[i] = byte(i * 7)
+		}
+		small := []byte{0, 0, 0xff, 0}
+		if err := l.Append(ctx, []tandem.LogEntry{{Document: "d", Seq: 1, Update: big}, {Document: "d", Seq: 2, Update: small}}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := l.Load(ctx, "d")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Updates) != 2 || !bytes.Equal(st.Updates[0].Update, big) || !bytes.Equal(st.Updates[1].Update, small) {
+			t.Fatal("binary updates did not round-trip")
+		}
+	})
+
+	t.Run("DocumentKeysAreOpaque", func(t *testing.T) {
+		l := open(t)
+		keys := []string{"org/1/doc", "Doc", "doc", "名前 with spaces", "%_'\";--", "a\x00b"}
+		for _, k := range keys {
+			if err := l.Append(ctx, []tandem.LogEntry{entry(k, 1)}); err != nil {
+				t.Fatalf("Append(%q): %v", k, err)
+			}
+		}
+		for _, k := range keys {
+			wantState(t, l, k, 0, nil, 1)
+		}
+	})
+
+	t.Run("InvalidInput", func(t *testing.T) {
+		l := open(t)
+		bad := [][]tandem.LogEntry{
+			{{Document: "", Seq: 1, Update: []byte{1}}},
+			{{Document: "d", Seq: 0, Update: []byte{1}}},
+			{{Document: "d", Seq: 1, Update: nil}},
+			{entry("d", 1), {Document: "d", Seq: 1 << 63, Update: []byte{1}}},
+			{entry("d", 2), entry("d", 1)}, // seqs of a document must increase
+			{entry("d", 1), entry("d", 1)},
+		}
+		for _, b := range bad {
+			if err := l.Append(ctx, b); !errors.Is(err, tandem.ErrInvalid) {
+				t.Fatalf("Append(%+v) = %v, want ErrInvalid", b, err)
+			}
+		}
+		wantState(t, l, "d", 0, nil)
+		if _, err := l.Load(ctx, ""); !errors.Is(err, tandem.ErrInvalid) {
+			t.Fatalf("Load(\"\") = %v, want ErrInvalid", err)
+		}
+		if err := l.Compact(ctx, "", 1, []byte{1}); !errors.Is(err, tandem.ErrInvalid) {
+			t.Fatalf("Compact(\"\") = %v, want ErrInvalid", err)
+		}
+		if err := l.Compact(ctx, "d", 1, nil); !errors.Is(err, tandem.ErrInvalid) {
+			t.Fatalf("Compact with empty snapshot = %v, want ErrInvalid", err)
+		}
+	})
+
+	t.Run("ConflictIsAllOrNothing", func(t *testing.T) {
+		l := open(t)
+		if err := l.Append(ctx, []tandem.LogEntry{entry("a", 1), entry("a", 2), entry("c", 1)}); err != nil {
+			t.Fatal(err)
+		}
+		// b is new, a collides at seq 2, c collides at seq 1: nothing is stored.
+		err := l.Append(ctx, []tandem.LogEntry{entry("b", 1), entry("a", 2), entry("a", 3), entry("c", 1)})
+		var ce *tandem.SeqConflictError
+		if !errors.As(err, &ce) || !errors.Is(err, tandem.ErrConflict) {
+			t.Fatalf("Append over existing seqs = %v, want *SeqConflictError", err)
+		}
+		if fmt.Sprint(ce.Documents) != "[a c]" {
+			t.Fatalf("conflicting documents = %v, want [a c]", ce.Documents)
+		}
+		wantState(t, l, "a", 0, nil, 1, 2)
+		wantState(t, l, "b", 0, nil)
+		wantState(t, l, "c", 0, nil, 1)
+		// Retrying without the conflicting documents succeeds.
+		if err := l.Append(ctx, []tandem.LogEntry{entry("b", 1)}); err != nil {
+			t.Fatal(err)
+		}
+		wantState(t, l, "b", 0, nil, 1)
+	})
+
+	t.Run("CompactTrimsAtomically", func(t *testing.T) {
+		l := open(t)
+		for s := uint64(1); s <= 5; s++ {
+			if err := l.Append(ctx, []tandem.LogEntry{entry("d", s), entry("other", s)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		snap := []byte("snapshot through 3")
+		if err := l.Compact(ctx, "d", 3, snap); err != nil {
+			t.Fatal(err)
+		}
+		wantState(t, l, "d", 3, snap, 4, 5)
+		wantState(t, l, "other", 0, nil, 1, 2, 3, 4, 5)
+		// A writer that missed the compaction cannot append over it.
+		err := l.Append(ctx, []tandem.LogEntry{entry("d", 3)})
+		if !errors.Is(err, tandem.ErrConflict) {
+			t.Fatalf("append at a compacted seq = %v, want conflict", err)
+		}
+		if err := l.Append(ctx, []tandem.LogEntry{entry("d", 6)}); err != nil {
+			t.Fatal(err)
+		}
+		// Compacting through the end leaves an empty log.
+		snap2 := []byte("snapshot through 6")
+		if err := l.Compact(ctx, "d", 6, snap2); err != nil {
+			t.Fatal(err)
+		}
+		wantState(t, l, "d", 6, snap2)
+		st, _ := l.Load(ctx, "d")
+		if st.Seq() != 6 || st.Size() != int64(len(snap2)) {
+			t.Fatalf("after full compaction Seq() = %d, Size() = %d", st.Seq(), st.Size())
+		}
+		// Appends continue after the snapshot.
+		if err := l.Append(ctx, []tandem.LogEntry{entry("d", 7)}); err != nil {
+			t.Fatal(err)
+		}
+		wantState(t, l, "d", 6, snap2, 7)
+	})
+
+	t.Run("CompactInsideOneAppend", func(t *testing.T) {
+		// Updates appended together may be compacted apart.
+		l := open(t)
+		if err := l.Append(ctx, []tandem.LogEntry{entry("d", 1), entry("d", 2), entry("d", 3), entry("d", 4), entry("d", 5)}); err != nil {
+			t.Fatal(err)
+		}
+		snap := []byte("through 3")
+		if err := l.Compact(ctx, "d", 3, snap); err != nil {
+			t.Fatal(err)
+		}
+		wantState(t, l, "d", 3, snap, 4, 5)
+		if err := l.Append(ctx, []tandem.LogEntry{entry("d", 5)}); !errors.Is(err, tandem.ErrConflict) {
+			t.Fatalf("re-append of seq 5 = %v, want conflict", err)
+		}
+		if err := l.Append(ctx, []tandem.LogEntry{entry("d", 6), entry("d", 7)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Compact(ctx, "d", 6, []byte("through 6")); err != nil {
+			t.Fatal(err)
+		}
+		wantState(t, l, "d", 6, []byte("through 6"), 7)
+	})
+
+	t.Run("SequenceNumbersOnlyGrow", func(t *testing.T) {
+		// A writer that is behind cannot slip entries below what is stored,
+		// even into a gap.
+		l := open(t)
+		if err := l.Append(ctx, []tandem.LogEntry{entry("d", 1), entry("d", 10)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Append(ctx, []tandem.LogEntry{entry("d", 5)}); !errors.Is(err, tandem.ErrConflict) {
+			t.Fatalf("append below the last seq = %v, want conflict", err)
+		}
+		wantState(t, l, "d", 0, nil, 1, 10)
+	})
+
+	t.Run("CompactRejectsStaleAndFuture", func(t *testing.T) {
+		l := open(t)
+		for s := uint64(1); s <= 4; s++ {
+			if err := l.Append(ctx, []tandem.LogEntry{entry("d", s)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		snap := []byte("through 3")
+		if err := l.Compact(ctx, "d", 3, snap); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Compact(ctx, "d", 2, []byte("stale")); !errors.Is(err, tandem.ErrConflict) {
+			t.Fatalf("stale compaction = %v, want conflict", err)
+		}
+		if err := l.Compact(ctx, "d", 9, []byte("future")); !errors.Is(err, tandem.ErrConflict) {
+			t.Fatalf("compaction past the log = %v, want conflict", err)
+		}
+		if err := l.Compact(ctx, "nothing", 1, []byte("x")); !errors.Is(err, tandem.ErrConflict) {
+			t.Fatalf("compaction of an empty document = %v, want conflict", err)
+		}
+		wantState(t, l, "d", 3, snap, 4)
+	})
+
+	t.Run("Delete", func(t *testing.T) {
+		l := open(t)
+		if err := l.Append(ctx, []tandem.LogEntry{entry("d", 1), entry("d", 2), entry("keep", 1)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Compact(ctx, "d", 1, []byte("s")); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Delete(ctx, "d"); err != nil {
+			t.Fatal(err)
+		}
+		wantState(t, l, "d", 0, nil)
+		wantState(t, l, "keep", 0, nil, 1)
+		if err := l.Delete(ctx, "d"); err != nil {
+			t.Fatalf("deleting a missing document: %v", err)
+		}
+		// A deleted document starts again from seq 1.
+		if err := l.Append(ctx, []tandem.LogEntry{entry("d", 1)}); err != nil {
+			t.Fatal(err)
+		}
+		wantState(t, l, "d", 0, nil, 1)
+	})
+
+	t.Run("ConcurrentWriters", func(t *testing.T) {
+		l := open(t)
+		const writers, per = 8, 25
+		var wg sync.WaitGroup
+		errs := make(chan error, writers)
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				doc := fmt.Sprintf("doc-%d", w)
+				for s := uint64(1); s <= per; s += 5 {
+					batch := []tandem.LogEntry{entry(doc, s), entry(doc, s+1), entry(doc, s+2), entry(doc, s+3), entry(doc, s+4)}
+					if err := l.Append(ctx, batch); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		// Readers run against the writers and must always see a prefix.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				st, err := l.Load(ctx, "doc-0")
+				if err != nil {
+					errs <- err
+					return
+				}
+				for i, u := range st.Updates {
+					if u.Seq != uint64(i+1) {
+						errs <- fmt.Errorf("reader saw seq %d at %d", u.Seq, i)
+						return
+					}
+				}
+			}
+		}()
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		all := make([]uint64, per)
+		for i := range all {
+			all[i] = uint64(i + 1)
+		}
+		for w := range writers {
+			wantState(t, l, fmt.Sprintf("doc-%d", w), 0, nil, all...)
+		}
+	})
+
+	t.Run("RacingWritersOfOneDocument", func(t *testing.T) {
+		// Two writers that both believe they own a document: exactly one
+		// wins each sequence number and the other sees a conflict.
+		l := open(t)
+		var wg sync.WaitGroup
+		results := make([]error, 2)
+		for w := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[w] = l.Append(ctx, []tandem.LogEntry{{Document: "d", Seq: 1, Update: []byte{byte(w + 1)}}})
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range results {
+			switch {
+			case err == nil:
+				ok++
+			case !errors.Is(err, tandem.ErrConflict):
+				t.Fatalf("racing append: %v", err)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("%d racing appends of seq 1 succeeded, want exactly 1", ok)
+		}
+		st, err := l.Load(ctx, "d")
+		if err != nil || len(st.Updates) != 1 {
+			t.Fatalf("Load = %+v, %v", st, err)
+		}
+	})
+
+	t.Run("CanceledContext", func(t *testing.T) {
+		l := open(t)
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := l.Append(cctx, []tandem.LogEntry{entry("d", 1)}); err == nil {
+			t.Fatal("Append with a canceled context succeeded")
+		}
+		wantState(t, l, "d", 0, nil)
+	})
+}
