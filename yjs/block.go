@@ -136,14 +136,8 @@ func maxBlocks(n int) int { return 1<<16 + 32*n }
 
 // decodeUpdate decodes a whole update, refusing malformed input.
 func decodeUpdate(b []byte, v2 bool) (*decodedUpdate, error) {
-	return decodeUpdateInto(b, v2, nil)
-}
-
-// decodeUpdateInto is decodeUpdate decoding into buf, which must be zeroed
-// up to its capacity.
-func decodeUpdateInto(b []byte, v2 bool, buf []block) (*decodedUpdate, error) {
 	d := newDecoder(b, v2)
-	u := &decodedUpdate{blocks: buf[:0]}
+	u := &decodedUpdate{}
 	readBlocks(d, u, len(b))
 	if err := d.error(); err != nil {
 		return nil, err
@@ -153,32 +147,6 @@ func decodeUpdateInto(b []byte, v2 bool, buf []block) (*decodedUpdate, error) {
 		return nil, err
 	}
 	return u, nil
-}
-
-// blockPool recycles the block buffers of applied updates: a loaded
-// document decodes to a buffer larger than the document itself, and
-// recycling it spares the garbage collector that much.
-var blockPool sync.Pool // of *[]block
-
-// maxPooledBlocks bounds the buffers kept for reuse (about 6 MB).
-const maxPooledBlocks = 1 << 16
-
-func getBlocks() []block {
-	if p, ok := blockPool.Get().(*[]block); ok {
-		return *p
-	}
-	return nil
-}
-
-// putBlocks zeroes blocks up to its length (readBlocks leaves the rest
-// zero) and keeps it for reuse.
-func putBlocks(blocks []block) {
-	if cap(blocks) == 0 || cap(blocks) > maxPooledBlocks {
-		return
-	}
-	clear(blocks)
-	blocks = blocks[:0]
-	blockPool.Put(&blocks)
 }
 
 // readBlocks reads the struct part of an update (yjs

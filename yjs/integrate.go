@@ -22,20 +22,17 @@ func (d *Doc) ApplyUpdateV2(update []byte, origin any) error {
 }
 
 func (d *Doc) applyUpdate(update []byte, v2 bool, origin any) error {
-	u, err := decodeUpdateInto(update, v2, getBlocks())
+	u, err := decodeUpdate(update, v2)
 	if err != nil {
 		return err
 	}
 	if err := d.validate(u); err != nil {
-		putBlocks(u.blocks)
 		return err
 	}
 	d.transact(func(tx *Transaction) {
 		tx.Local = false
 		d.readUpdate(tx, u)
 	}, origin, false)
-	// Nothing keeps a reference to the blocks once they are integrated.
-	putBlocks(u.blocks)
 	return nil
 }
 
