@@ -177,7 +177,7 @@ func TestServeHealthReadyMetrics(t *testing.T) {
 			t.Errorf("metrics lack %s", name)
 		}
 	}
-	if code, _ := get(t, base+"/no/such/page?token=secret-value"); code != 404 {
+	if code, _ := get(t, base+"/api/v1/no/such/thing?token=secret-value"); code != 404 {
 		t.Errorf("unknown route: %d", code)
 	}
 	c.cmd.Process.Signal(syscall.SIGTERM)
