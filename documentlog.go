@@ -27,11 +27,14 @@ import (
 // touch the log.
 type DocumentLog interface {
 	// Append stores a batch of updates, possibly of many documents, in one
-	// transaction: all of them or none. It returns nil only when every entry
-	// is durable. The entries of one document must have increasing seqs
-	// (ErrInvalid otherwise). If some entries collide with what is already
-	// stored, nothing is stored and the error is a *SeqConflictError naming
-	// the documents involved, so the caller can retry without them.
+	// transaction. It returns nil only when every entry is durable. The
+	// entries of one document must have increasing seqs (ErrInvalid
+	// otherwise, and nothing is stored). If the entries of some documents
+	// collide with what is already stored, none of those documents' entries
+	// are stored, the other documents' entries are (durably), and the error
+	// is a *SeqConflictError naming the documents not stored. Several
+	// instances append to the documents they share this way without one
+	// document's race holding back the others of the batch.
 	Append(ctx context.Context, entries []LogEntry) error
 
 	// Load returns a document's snapshot and every update stored after it,
@@ -46,6 +49,20 @@ type DocumentLog interface {
 	// above the last stored update (ErrConflict otherwise); updates after
 	// through stay in the log.
 	Compact(ctx context.Context, document string, through uint64, snapshot []byte) error
+
+	// ReadSince returns what was stored for document after sequence number
+	// after: the updates with a higher seq, in order. If the log was
+	// compacted past after (the snapshot's seq is above it), the snapshot is
+	// returned too and the updates are those after the snapshot; otherwise
+	// Snapshot is nil and SnapshotSeq 0. An instance that learns it is behind
+	// (another instance appended to a document it serves) catches up with
+	// it without reloading the whole document.
+	ReadSince(ctx context.Context, document string, after uint64) (DocumentState, error)
+
+	// Heads returns the last stored sequence number of each of documents
+	// (snapshot included); documents never written are absent. It lets an
+	// instance find, in one query, which of its documents others wrote.
+	Heads(ctx context.Context, documents []string) (map[string]uint64, error)
 
 	// Delete removes a document's snapshot and log. Deleting a document that
 	// does not exist is not an error.
@@ -101,3 +118,54 @@ func (e *SeqConflictError) Error() string {
 
 // Is makes errors.Is(err, ErrConflict) true for a *SeqConflictError.
 func (e *SeqConflictError) Is(target error) bool { return target == ErrConflict }
+
+// DocumentBus connects the realtime instances that serve the same
+// documents. It is a doorbell, not a store: the DocumentLog stays the one
+// source of truth. After an instance appends updates to the log it
+// publishes them on the bus so that the other instances with clients on the
+// document apply them at once instead of discovering them in the log;
+// awareness (cursors, presence), which is never stored, travels only here.
+//
+// Delivery is best effort: messages can be lost (the bus restarts, a
+// subscriber is slow), so receivers detect gaps by sequence number and read
+// the log, and when the bus reports that it is back after being down they
+// catch up from the log. An instance never receives its own messages.
+//
+// The embedded deployment (one instance) has no bus; package redis
+// implements it for a fleet.
+type DocumentBus interface {
+	// Listen sets the receiver of messages and status changes. It is
+	// called once, before Subscribe.
+	Listen(l BusListener)
+	// Subscribe starts delivering the messages published about documents.
+	Subscribe(ctx context.Context, documents ...string) error
+	// Unsubscribe stops it.
+	Unsubscribe(ctx context.Context, documents ...string) error
+	// Publish sends messages to the other instances subscribed to their
+	// documents. A nil error does not mean they were delivered.
+	Publish(ctx context.Context, msgs ...BusMessage) error
+	// Presence records how many connections this instance has to each
+	// document (a document absent from local: none) and returns how many the
+	// other live instances have to the same documents. Counts of an instance
+	// that stops refreshing them expire within seconds.
+	Presence(ctx context.Context, local map[string]int) (others map[string]int, err error)
+}
+
+// BusListener receives what a DocumentBus delivers. Its methods must not
+// block for long: they run on the bus's receiving goroutine.
+type BusListener interface {
+	BusMessage(m BusMessage)
+	// BusStatus reports the bus going down (err != nil) or coming back
+	// (nil). Messages published while it was down are lost.
+	BusStatus(err error)
+}
+
+// BusMessage is one message about one document: updates the sender
+// appended to the log (Seq is the sequence number of the first, the others
+// follow one by one), or an awareness update (y-protocols encoding).
+type BusMessage struct {
+	Document  string
+	Seq       uint64
+	Updates   [][]byte
+	Awareness []byte
+}

@@ -119,6 +119,19 @@ type Config struct {
 	KeepAlive time.Duration
 	// Pollers is the number of event-loop goroutines. Default 1.
 	Pollers int
+
+	// Bus connects the instances that serve the same documents (see
+	// bus.go); nil for a single instance.
+	Bus tandem.DocumentBus
+	// PollInterval is how often, with a bus, the log's heads are checked
+	// for edits the bus did not bring (a safety net). Default 2 s.
+	PollInterval time.Duration
+	// DownPollInterval is how often they are checked while the bus is
+	// down. Default 250 ms.
+	DownPollInterval time.Duration
+	// PresenceInterval is how often connection counts are exchanged with
+	// the other instances. Default 2 s.
+	PresenceInterval time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -167,6 +180,9 @@ func (c *Config) setDefaults() {
 	def(&c.PendingBytes, 1<<20+c.MaxMessageBytes)
 	defDur(&c.KeepAlive, 15*time.Second)
 	def(&c.Pollers, 1)
+	defDur(&c.PollInterval, 2*time.Second)
+	defDur(&c.DownPollInterval, 250*time.Millisecond)
+	defDur(&c.PresenceInterval, 2*time.Second)
 }
 
 // Server is the realtime service. Create it with New, mount it on the
@@ -189,6 +205,10 @@ type Server struct {
 	// applied (nor acknowledged); the clients send them again after
 	// reconnecting to the next server.
 	draining atomic.Bool
+
+	bus     tandem.DocumentBus
+	busDown atomic.Bool
+	pubQ    chan []tandem.BusMessage
 
 	stop     chan struct{}
 	wg       sync.WaitGroup
@@ -235,6 +255,14 @@ func New(cfg Config, log tandem.DocumentLog, auth Authorizer, logger *slog.Logge
 	go s.commit.run()
 	go s.sweep()
 	go s.compactor()
+	if cfg.Bus != nil {
+		s.bus = cfg.Bus
+		s.pubQ = make(chan []tandem.BusMessage, 4096)
+		s.bus.Listen(s)
+		s.wg.Add(2)
+		go s.publisher()
+		go s.cluster()
+	}
 	return s, nil
 }
 
@@ -254,7 +282,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	cred := Credentials{Token: r.URL.Query().Get("token")}
+	cred := tandem.Credentials{Token: r.URL.Query().Get("token")}
 	if c, err := r.Cookie(s.cfg.SessionCookie); err == nil {
 		cred.SessionCookie = c.Value
 	}
@@ -279,7 +307,7 @@ func validDocument(name string) error {
 }
 
 // authorize runs the Authorizer with the configured timeout.
-func (s *Server) authorize(ctx context.Context, cred Credentials, doc string) (Access, error) {
+func (s *Server) authorize(ctx context.Context, cred tandem.Credentials, doc string) (Grant, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.AuthTimeout)
 	defer cancel()
 	ctx, span := s.tracer.Start(ctx, "collab.authorize")

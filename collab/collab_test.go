@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	tandem "github.com/tandem-docs/tandem"
 	"github.com/tandem-docs/tandem/collab/ws"
 )
 
@@ -364,8 +365,8 @@ func TestRevocationTakesEffectWithinASecond(t *testing.T) {
 	h.wait("authenticated", func(b []byte) bool { return len(b) > 1 && b[0] == msgAuth && b[1] == authAuthenticated })
 	h2.wait("authenticated", func(b []byte) bool { return len(b) > 1 && b[0] == msgAuth && b[1] == authAuthenticated })
 
-	ts.auth.set("yuri", "rev", PermissionNone)
-	ts.auth.set("hana", "rev", PermissionReadOnly)
+	ts.auth.set("yuri", "rev", tandem.AccessNone)
+	ts.auth.set("hana", "rev", tandem.AccessReadOnly)
 	start := time.Now()
 	ts.srv.Reauthorize(context.Background(), "rev")
 	if err := y.waitClose(); err.Code != CloseForbidden {
@@ -382,7 +383,7 @@ func TestRevocationTakesEffectWithinASecond(t *testing.T) {
 	h.wait("refusal", func(b []byte) bool { return len(b) == 2 && b[0] == msgSyncStatus && b[1] == 0 })
 
 	// Revoking the user everywhere denies the Hocuspocus document.
-	ts.auth.set("hana", "rev-other", PermissionNone)
+	ts.auth.set("hana", "rev-other", tandem.AccessNone)
 	start = time.Now()
 	ts.srv.ReauthorizeUser(context.Background(), "hana")
 	h2.wait("permission denied", func(b []byte) bool { return len(b) > 1 && b[0] == msgAuth && b[1] == authPermissionDenied })

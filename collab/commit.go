@@ -11,38 +11,38 @@ import (
 
 	tandem "github.com/tandem-docs/tandem"
 	"github.com/tandem-docs/tandem/collab/ws"
-	"github.com/tandem-docs/tandem/yjs"
 )
 
-// committer is the group commit: one goroutine takes every update queued
-// by every room since its last transaction and appends them in one
-// transaction (one fsync). While a transaction runs, the next batch
-// gathers, so the batch size follows the load with no timer.
+// committer is the group commit: one goroutine takes the pending updates
+// of every room that has some and appends them in one transaction (one
+// fsync, or one PostgreSQL commit). While a transaction runs, the next
+// batch gathers, so the batch size follows the load with no timer.
+//
+// Sequence numbers are chosen here, when a room's updates join a batch:
+// after the last entry the room knows in the log. If another instance
+// appended to the document meanwhile, the append fails for that document
+// with a conflict; the room then catches up from the log and its updates
+// go in a later batch with new numbers (see catchUp).
 type committer struct {
 	s     *Server
 	mu    sync.Mutex
-	queue []appendReq
-	spare []appendReq
+	dirty []*room
+	spare []*room
 	busy  bool
 	wake  chan struct{}
-	batch uint64
-}
-
-type appendReq struct {
-	r      *room
-	seq    uint64
-	update []byte
-	at     int64
 }
 
 func newCommitter(s *Server) *committer {
 	return &committer{s: s, wake: make(chan struct{}, 1)}
 }
 
-// enqueue adds an update (r.mu held, so a room's seqs arrive in order).
-func (c *committer) enqueue(r *room, seq uint64, update []byte, at int64) {
+// enqueue marks r as having pending updates.
+func (c *committer) enqueue(r *room) {
 	c.mu.Lock()
-	c.queue = append(c.queue, appendReq{r: r, seq: seq, update: update, at: at})
+	if !r.queued {
+		r.queued = true
+		c.dirty = append(c.dirty, r)
+	}
 	c.mu.Unlock()
 	select {
 	case c.wake <- struct{}{}:
@@ -52,7 +52,7 @@ func (c *committer) enqueue(r *room, seq uint64, update []byte, at int64) {
 
 func (c *committer) run() {
 	defer c.s.wg.Done()
-	var entries []tandem.LogEntry
+	var w commitWork
 	for {
 		select {
 		case <-c.wake:
@@ -61,41 +61,78 @@ func (c *committer) run() {
 		}
 		for {
 			c.mu.Lock()
-			reqs := c.queue
-			if len(reqs) > 0 {
-				// Swap buffers: the spare (emptied last round) takes new
-				// requests while this batch commits.
-				c.queue, c.spare = c.spare[:0], nil
+			rooms := c.dirty
+			if len(rooms) > 0 {
+				c.dirty, c.spare = c.spare[:0], nil
+				for _, r := range rooms {
+					r.queued = false
+				}
 			}
-			c.busy = len(reqs) > 0
+			c.busy = len(rooms) > 0
 			c.mu.Unlock()
-			if len(reqs) == 0 {
+			if len(rooms) == 0 {
 				break
 			}
-			entries = c.commit(reqs, entries[:0])
-			clear(reqs)
+			c.commit(rooms, &w)
+			clear(rooms)
 			c.mu.Lock()
-			c.spare = reqs[:0]
+			c.spare = rooms[:0]
 			c.busy = false
 			c.mu.Unlock()
 		}
 	}
 }
 
-// commit appends one batch and releases what waited for it.
-func (c *committer) commit(reqs []appendReq, entries []tandem.LogEntry) []tandem.LogEntry {
+// commitWork is the committer's reusable scratch space.
+type commitWork struct {
+	parts   []commitPart
+	entries []tandem.LogEntry
+	msgs    []tandem.BusMessage
+}
+
+// commitPart is one room's share of a batch: its pending[:n] with log
+// seqs first.. (entries of them that store nothing take no seq).
+type commitPart struct {
+	r       *room
+	n       int
+	first   uint64
+	updates [][]byte // the non-nil updates of pending[:n]
+	failed  bool
+}
+
+// commit appends the pending updates of rooms in one batch and releases
+// what waited for them.
+func (c *committer) commit(rooms []*room, w *commitWork) {
 	s := c.s
-	failed := map[*room]bool{}
+	w.parts = w.parts[:0]
+	for _, r := range rooms {
+		r.mu.Lock()
+		if r.state == roomReady && !r.behind && r.inflight == 0 && len(r.pending) > 0 {
+			p := commitPart{r: r, n: len(r.pending), first: r.logSeq + 1}
+			for _, u := range r.pending {
+				if u.update != nil {
+					p.updates = append(p.updates, u.update)
+				}
+			}
+			r.inflight = p.n
+			w.parts = append(w.parts, p)
+		}
+		r.mu.Unlock()
+	}
 	build := func() []tandem.LogEntry {
-		entries = entries[:0]
-		for _, q := range reqs {
-			if !failed[q.r] {
-				entries = append(entries, tandem.LogEntry{Document: q.r.name, Seq: q.seq, Update: q.update})
+		w.entries = w.entries[:0]
+		for i := range w.parts {
+			p := &w.parts[i]
+			if p.failed {
+				continue
+			}
+			for j, u := range p.updates {
+				w.entries = append(w.entries, tandem.LogEntry{Document: p.r.name, Seq: p.first + uint64(j), Update: u})
 			}
 		}
-		return entries
+		return w.entries
 	}
-	build()
+	entries := build()
 	start := time.Now()
 	for attempt := 0; len(entries) > 0; attempt++ {
 		err := s.log.Append(context.Background(), entries)
@@ -104,66 +141,94 @@ func (c *committer) commit(reqs []appendReq, entries []tandem.LogEntry) []tandem
 		}
 		var ce *tandem.SeqConflictError
 		if errors.As(err, &ce) {
-			// Another writer owns these documents now: their rooms are
-			// stale. Close them; the clients reconnect and load afresh.
+			// Another instance appended to these documents: catch up
+			// with what it stored, then append ours after it. The rest
+			// of the batch is stored.
 			conflicted := map[string]bool{}
 			for _, d := range ce.Documents {
 				conflicted[d] = true
 			}
-			for _, q := range reqs {
-				if conflicted[q.r.name] && !failed[q.r] {
-					failed[q.r] = true
-					s.logger.Warn("document log conflict: another writer appended", "document", q.r.name)
-					q.r.fail(CloseTryAgain, "document changed elsewhere; reconnect")
+			for i := range w.parts {
+				p := &w.parts[i]
+				if !p.failed && conflicted[p.r.name] {
+					p.failed = true
+					s.m.conflicts.Inc()
+					p.r.conflicted()
 				}
 			}
-			build()
-			continue
+			break
 		}
 		s.m.commitErrors.Inc()
 		if attempt >= 4 || errors.Is(err, tandem.ErrInvalid) {
 			s.logger.Error("document log append failed; closing the documents of the batch", "err", err, "updates", len(entries))
-			for _, q := range reqs {
-				if !failed[q.r] {
-					failed[q.r] = true
-					q.r.fail(CloseStorageFailure, "storage failure: edits not saved; reconnect")
+			for i := range w.parts {
+				p := &w.parts[i]
+				if !p.failed {
+					p.failed = true
+					p.r.fail(CloseStorageFailure, "storage failure: edits not saved; reconnect")
 				}
 			}
-			return entries
+			return
 		}
 		s.logger.Warn("document log append failed; retrying", "err", err, "attempt", attempt+1)
 		time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
 	}
 	done := time.Now()
-	s.m.commitSeconds.Observe(done.Sub(start).Seconds())
-	s.m.commitBatch.Observe(float64(len(entries)))
-	for _, q := range reqs {
-		if !failed[q.r] {
-			s.m.persistSeconds.Observe(float64(done.UnixNano()-q.at) / 1e9)
-		}
+	if len(entries) > 0 {
+		s.m.commitSeconds.Observe(done.Sub(start).Seconds())
+		s.m.commitBatch.Observe(float64(len(entries)))
 	}
-	// Release each room once, up to its last seq in the batch.
-	c.batch++
+	w.msgs = w.msgs[:0]
 	var batch ws.Batch
-	for i := len(reqs) - 1; i >= 0; i-- {
-		q := reqs[i]
-		if failed[q.r] || q.r.commitMark == c.batch {
+	now := done.UnixNano()
+	for i := range w.parts {
+		p := &w.parts[i]
+		if p.failed {
 			continue
 		}
-		q.r.commitMark = c.batch
-		q.r.committedTo(q.seq, &batch)
+		r := p.r
+		r.mu.Lock()
+		if r.state != roomReady {
+			r.mu.Unlock()
+			continue
+		}
+		for _, u := range r.pending[:p.n] {
+			s.m.persistSeconds.Observe(float64(now-u.at) / 1e9)
+		}
+		if s.bus != nil && len(p.updates) > 0 {
+			w.msgs = append(w.msgs, tandem.BusMessage{Document: r.name, Seq: p.first, Updates: p.updates})
+		}
+		r.logSeq += uint64(len(p.updates))
+		r.lcommit = r.pending[p.n-1].lseq
+		clear(r.pending[:p.n])
+		r.pending = r.pending[p.n:]
+		r.inflight = 0
+		r.releaseGated(&batch, now)
+		r.drainRemote(&batch)
+		more := len(r.pending) > 0 && !r.behind
+		compact := r.needsCompaction()
+		r.mu.Unlock()
+		if more {
+			c.enqueue(r)
+		}
+		if compact {
+			s.requestCompaction(r)
+		}
 	}
 	batch.Flush()
-	return entries
+	if len(w.msgs) > 0 {
+		s.publish(w.msgs)
+	}
 }
 
-// drain waits until everything queued so far is committed and released.
+// drain waits until every update received so far is committed and
+// released.
 func (c *committer) drain(ctx context.Context) error {
 	for {
 		c.mu.Lock()
-		idle := len(c.queue) == 0 && !c.busy
+		idle := len(c.dirty) == 0 && !c.busy
 		c.mu.Unlock()
-		if idle {
+		if idle && c.s.pendingUpdates() == 0 {
 			return nil
 		}
 		select {
@@ -172,6 +237,19 @@ func (c *committer) drain(ctx context.Context) error {
 		case <-time.After(2 * time.Millisecond):
 		}
 	}
+}
+
+// pendingUpdates counts the local updates not yet durable.
+func (s *Server) pendingUpdates() int {
+	n := 0
+	for _, r := range s.snapshotRooms() {
+		r.mu.Lock()
+		if r.state == roomReady {
+			n += len(r.pending)
+		}
+		r.mu.Unlock()
+	}
+	return n
 }
 
 // requestCompaction asks the compactor to fold r's log.
@@ -200,9 +278,17 @@ func (s *Server) compactor() {
 	}
 }
 
-// compact merges a document's snapshot and log into a new snapshot. It
+// compact folds a document's snapshot and log into a new snapshot. It
 // reads only committed data, so it needs no lock on the room: the store
-// replaces the snapshot and trims the log in one transaction.
+// replaces the snapshot and trims the log in one transaction, and refuses a
+// snapshot older than the stored one (another instance compacted first).
+//
+// The log is replayed into a document with garbage collection on and the
+// snapshot is that document's full state, as a client would receive it in
+// a sync: content deleted since the last snapshot is dropped (only the
+// structure yjs needs to merge edits that refer to it is kept, as
+// y-websocket-server's documents do), so a document that was written and
+// erased many times does not keep every erased version forever.
 func (s *Server) compact(doc string) {
 	ctx, span := s.tracer.Start(context.Background(), "collab.compact")
 	span.SetAttributes(attribute.String("tandem.document", doc))
@@ -221,21 +307,14 @@ func (s *Server) compact(doc string) {
 			result = "noop"
 			return nil
 		}
-		parts := make([][]byte, 0, len(st.Updates)+1)
-		if st.Snapshot != nil {
-			parts = append(parts, st.Snapshot)
-		}
-		for _, u := range st.Updates {
-			parts = append(parts, u.Update)
-		}
-		merged, err := yjs.MergeUpdates(parts)
+		snap, err := foldState(st)
 		if err != nil {
 			return err
 		}
-		if err := s.log.Compact(ctx, doc, st.Seq(), merged); err != nil {
+		if err := s.log.Compact(ctx, doc, st.Seq(), snap); err != nil {
 			return err
 		}
-		before, after, through = st.Size(), int64(len(merged)), st.Seq()
+		before, after, through = st.Size(), int64(len(snap)), st.Seq()
 		trimmedBytes = st.Size() - int64(len(st.Snapshot))
 		return nil
 	}()
@@ -262,7 +341,7 @@ func (s *Server) compact(doc string) {
 		// The room may have been reloaded meanwhile; these are estimates
 		// that drive the next compaction and the memory budget.
 		r.snapSeq = max(r.snapSeq, through)
-		r.logCount = max(0, int(r.seq)-int(through))
+		r.logCount = max(0, int(r.logSeq)-int(through))
 		r.logBytes = max(0, r.logBytes-trimmedBytes)
 		r.size = max(after, r.size-before+after)
 	}
@@ -272,4 +351,14 @@ func (s *Server) compact(doc string) {
 	if again {
 		s.requestCompaction(r)
 	}
+}
+
+// foldState replays a stored state into a document with garbage
+// collection on and returns the document's full state as one update.
+func foldState(st tandem.DocumentState) ([]byte, error) {
+	d, err := buildDoc(st)
+	if err != nil {
+		return nil, err
+	}
+	return d.EncodeStateAsUpdate(nil)
 }

@@ -21,6 +21,8 @@ import (
 
 	tandem "github.com/tandem-docs/tandem"
 	"github.com/tandem-docs/tandem/collab/ws"
+	"github.com/tandem-docs/tandem/postgres"
+	"github.com/tandem-docs/tandem/redis"
 	"github.com/tandem-docs/tandem/sqlite"
 )
 
@@ -36,17 +38,38 @@ func TestMain(m *testing.M) {
 }
 
 func runChild(addr, dbPath string) {
-	db, err := sqlite.Open(dbPath)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	log, err := sqlite.NewDocumentLog(context.Background(), db)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
+	var log tandem.DocumentLog
 	var cfg Config
+	if dsn := os.Getenv("TANDEM_COLLAB_PG"); dsn != "" {
+		// An instance of a fleet: PostgreSQL and Redis.
+		pg, err := postgres.Open(context.Background(), dsn)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		if log, err = postgres.NewDocumentLog(context.Background(), pg); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		rc, err := redis.Open(os.Getenv("TANDEM_COLLAB_REDIS"), redis.Options{Prefix: os.Getenv("TANDEM_COLLAB_REDIS_PREFIX")})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		cfg.Bus = rc.Bus()
+		cfg.DownPollInterval = 100 * time.Millisecond
+		cfg.PollInterval = time.Second
+	} else {
+		db, err := sqlite.Open(dbPath)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		if log, err = sqlite.NewDocumentLog(context.Background(), db); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+	}
 	if v := os.Getenv("TANDEM_COLLAB_COMPACT_AFTER"); v != "" {
 		fmt.Sscan(v, &cfg.CompactAfterUpdates)
 	}
@@ -75,39 +98,39 @@ func mux(srv *Server) http.Handler {
 // override one user's permission on one document.
 type testAuth struct {
 	mu        sync.Mutex
-	overrides map[string]Permission
+	overrides map[string]tandem.Access
 	fail      bool
 	calls     int
 }
 
-func newTestAuth() *testAuth { return &testAuth{overrides: map[string]Permission{}} }
+func newTestAuth() *testAuth { return &testAuth{overrides: map[string]tandem.Access{}} }
 
-func (a *testAuth) Authorize(ctx context.Context, cred Credentials, doc string) (Access, error) {
+func (a *testAuth) Authorize(ctx context.Context, cred tandem.Credentials, doc string) (Grant, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.calls++
 	if a.fail {
-		return Access{}, fmt.Errorf("authorizer store unavailable")
+		return Grant{}, fmt.Errorf("authorizer store unavailable")
 	}
 	tok := cred.Token
 	if tok == "" {
 		tok = cred.SessionCookie
 	}
 	user, perm, _ := strings.Cut(tok, ":")
-	acc := Access{UserID: user, UserName: user}
+	acc := Grant{UserID: user, UserName: user}
 	switch perm {
 	case "rw":
-		acc.Permission = PermissionReadWrite
+		acc.Access = tandem.AccessReadWrite
 	case "ro":
-		acc.Permission = PermissionReadOnly
+		acc.Access = tandem.AccessReadOnly
 	}
 	if p, ok := a.overrides[user+"/"+doc]; ok {
-		acc.Permission = p
+		acc.Access = p
 	}
 	return acc, nil
 }
 
-func (a *testAuth) set(user, doc string, p Permission) {
+func (a *testAuth) set(user, doc string, p tandem.Access) {
 	a.mu.Lock()
 	a.overrides[user+"/"+doc] = p
 	a.mu.Unlock()

@@ -19,6 +19,11 @@ type metrics struct {
 	compactions    *prometheus.CounterVec
 	compactSeconds prometheus.Histogram
 	unloads        *prometheus.CounterVec
+	conflicts      prometheus.Counter
+	remoteUpdates  prometheus.Counter
+	dedupedUpdates prometheus.Counter
+	busDropped     prometheus.Counter
+	polledCatchUps prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -54,13 +59,23 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "tandem_collab_compaction_duration_seconds", Help: "Duration of one compaction.", Buckets: latency}),
 		unloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tandem_collab_document_unloads_total", Help: "Documents unloaded, by reason (idle, memory)."}, []string{"reason"}),
+		conflicts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tandem_collab_append_conflicts_total", Help: "Appends of a document that found another instance had appended first."}),
+		remoteUpdates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tandem_collab_remote_updates_total", Help: "Updates appended by other instances and relayed to this instance's clients."}),
+		dedupedUpdates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tandem_collab_deduplicated_updates_total", Help: "Pending updates not stored because another instance had stored the same structs."}),
+		busDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tandem_collab_bus_dropped_messages_total", Help: "Messages to other instances not published (bus down or behind); they catch up from the log."}),
+		polledCatchUps: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tandem_collab_polled_catchups_total", Help: "Documents found behind the log by polling, rather than through the bus."}),
 	}
 	if reg == nil {
 		return m, nil
 	}
 	for _, c := range []prometheus.Collector{m.connections, m.documents, m.updates, m.deliveries, m.bytesIn, m.bytesOut,
 		m.fanout, m.persistSeconds, m.commitSeconds, m.commitBatch, m.commitErrors, m.loadSeconds, m.compactions,
-		m.compactSeconds, m.unloads} {
+		m.compactSeconds, m.unloads, m.conflicts, m.remoteUpdates, m.dedupedUpdates, m.busDropped, m.polledCatchUps} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

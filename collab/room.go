@@ -1,6 +1,7 @@
 package collab
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sync"
@@ -23,6 +24,12 @@ const (
 
 // room is one loaded document and its clients. Everything in it is
 // guarded by mu.
+//
+// The document's content is the log (entries 1..logSeq, all applied to
+// doc) plus the local updates in pending, applied to doc but not yet
+// durable. Output that depends on a pending update (its broadcast, its
+// acknowledgement, a sync reply that includes it) waits in gated until the
+// update is committed; local updates are numbered by lseq for that.
 type room struct {
 	s    *Server
 	name string
@@ -34,31 +41,52 @@ type room struct {
 	emitted  []byte // set by the document's update handler during ApplyUpdate
 	bindings map[*binding]struct{}
 	waiting  []*binding // joined while loading
+	holds    int        // server-side Edit/Read calls using the room
 
-	seq       uint64 // last sequence number handed to the log
-	committed uint64 // last sequence number known durable
-	snapSeq   uint64 // sequence number of the stored snapshot
-	gated     []gated
-	size      int64 // encoded bytes: snapshot plus log
-	logCount  int   // updates after the snapshot
-	logBytes  int64
-	version   uint64 // bumps whenever the document changes
+	logSeq   uint64 // every log entry up to this one is in doc
+	snapSeq  uint64 // sequence number of the stored snapshot (as last known)
+	pending  []pendingUpdate
+	inflight int    // pending[:inflight] are in the committer's current append
+	queued   bool   // in the committer's list (guarded by the committer's mu)
+	lseq     uint64 // last local update applied
+	lcommit  uint64 // last local update durable
+	gated    []gated
+
+	// With a bus (several instances):
+	remote      map[uint64][]byte // entries heard on the bus, not yet applied
+	remoteBytes int
+	behind      bool // an append conflicted: pending waits for a catch-up
+	catching    bool // a catch-up read runs
+	remoteConns int  // connections to this document on other instances
+
+	size     int64 // encoded bytes: snapshot plus log
+	logCount int   // updates after the snapshot
+	logBytes int64
+	version  uint64 // bumps whenever the document changes
 
 	// The full-state encoding for joiners with an empty state vector,
 	// valid while fullVersion == version; its frames are shared by every
 	// such joiner, so a reconnect storm encodes the document once.
 	fullVersion uint64
 	fullUpdate  []byte
-	fullFrames  map[string][]byte // by Hocuspocus key; "" for y-websocket
 
 	awareness  map[uint64]*awareState
-	commitMark uint64 // committer goroutine only
 	lastUsed   int64
 	idleSince  int64
 	compacting bool
 }
 
-// awareState is one awareness client's latest state.
+// pendingUpdate is a local update applied to the document and not yet
+// durable. update is what is appended: nil if nothing of it is left to
+// store (another instance stored the same structs first).
+type pendingUpdate struct {
+	lseq   uint64
+	update []byte
+	at     int64
+}
+
+// awareState is one awareness client's latest state. owner is nil for a
+// client of another instance.
 type awareState struct {
 	clock    uint64
 	state    []byte
@@ -66,9 +94,9 @@ type awareState struct {
 	lastSeen int64
 }
 
-// gated is output that waits for the log to commit seq.
+// gated is output that waits for the local update lseq to be durable.
 type gated struct {
-	seq  uint64
+	lseq uint64
 	recv int64 // when the update arrived, for the fan-out latency
 	// Broadcast body to every binding but from (nil body: none).
 	body []byte
@@ -81,7 +109,13 @@ type gated struct {
 	head   []byte
 	shared []byte
 	extra  []byte
+	// done is told the outcome (a server-side Edit waits on it).
+	done chan error
 }
+
+// remoteOrigin is the transaction origin of updates that come from the
+// log or another instance.
+type remoteOrigin struct{}
 
 // roomFor returns the room of doc, creating it and starting its load.
 func (s *Server) roomFor(doc string) (*room, error) {
@@ -95,7 +129,7 @@ func (s *Server) roomFor(doc string) (*room, error) {
 	}
 	now := time.Now().UnixNano()
 	r := &room{s: s, name: doc, state: roomLoading, bindings: map[*binding]struct{}{},
-		awareness: map[uint64]*awareState{}, lastUsed: now}
+		awareness: map[uint64]*awareState{}, lastUsed: now, idleSince: now}
 	s.rooms[doc] = r
 	s.m.documents.Set(float64(len(s.rooms)))
 	go r.load()
@@ -118,7 +152,7 @@ func (s *Server) join(b *binding) {
 			r.mu.Unlock()
 			continue
 		}
-		if len(r.bindings) >= s.cfg.ConnectionsPerDocument {
+		if len(r.bindings)+r.remoteConns >= s.cfg.ConnectionsPerDocument {
 			r.mu.Unlock()
 			b.conn.Close(CloseTryAgain, "too many connections to this document")
 			return
@@ -138,7 +172,18 @@ func (s *Server) join(b *binding) {
 			r.mu.Unlock()
 			return
 		}
+		r.mu.Unlock()
+		if s.bus != nil {
+			// Another instance may have served this document's clients
+			// (and died): catch up from the log before answering them.
+			r.syncWithLog(context.Background())
+		}
 		var batch ws.Batch
+		r.mu.Lock()
+		if _, ok := r.bindings[b]; !ok || r.state != roomReady {
+			r.mu.Unlock()
+			continue
+		}
 		r.greet(b, &batch)
 		r.mu.Unlock()
 		b.activate(&batch)
@@ -155,6 +200,13 @@ func (r *room) load() {
 	span.SetAttributes(attribute.String("tandem.document", r.name))
 	defer span.End()
 	start := time.Now()
+	if s.bus != nil {
+		// Subscribe first, so that what others append after the read below
+		// is heard; what was published before is in the read.
+		if err := s.bus.Subscribe(ctx, r.name); err != nil {
+			s.logger.Warn("bus subscribe failed; the log is polled instead", "document", r.name, "err", err)
+		}
+	}
 	st, err := s.log.Load(ctx, r.name)
 	var doc *yjs.Doc
 	if err == nil {
@@ -177,7 +229,7 @@ func (r *room) load() {
 	r.unsub = doc.OnUpdate(func(update []byte, origin any) {
 		r.emitted = append(r.emitted[:0:0], update...)
 	})
-	r.seq, r.committed, r.snapSeq = st.Seq(), st.Seq(), st.SnapshotSeq
+	r.logSeq, r.snapSeq = st.Seq(), st.SnapshotSeq
 	r.size = st.Size()
 	r.logCount = len(st.Updates)
 	r.logBytes = st.Size() - int64(len(st.Snapshot))
@@ -185,6 +237,7 @@ func (r *room) load() {
 	waiting := r.waiting
 	r.waiting = nil
 	var batch ws.Batch
+	r.drainRemote(&batch)
 	for _, b := range waiting {
 		r.greet(b, &batch)
 	}
@@ -199,7 +252,8 @@ func (r *room) load() {
 	}
 }
 
-// buildDoc makes a document from a stored state.
+// buildDoc makes a document from a stored state. Garbage collection is on,
+// as in every room, so deleted content is dropped as it loads.
 func buildDoc(st tandem.DocumentState) (*yjs.Doc, error) {
 	doc := yjs.NewDoc()
 	var parts [][]byte
@@ -213,7 +267,7 @@ func buildDoc(st tandem.DocumentState) (*yjs.Doc, error) {
 	case 0:
 		return doc, nil
 	case 1:
-		if err := doc.ApplyUpdate(parts[0], nil); err != nil {
+		if err := doc.ApplyUpdate(parts[0], remoteOrigin{}); err != nil {
 			return nil, fmt.Errorf("apply stored state: %w", err)
 		}
 		return doc, nil
@@ -222,7 +276,7 @@ func buildDoc(st tandem.DocumentState) (*yjs.Doc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("merge stored updates: %w", err)
 	}
-	if err := doc.ApplyUpdate(merged, nil); err != nil {
+	if err := doc.ApplyUpdate(merged, remoteOrigin{}); err != nil {
 		return nil, fmt.Errorf("apply stored updates: %w", err)
 	}
 	return doc, nil
@@ -238,7 +292,13 @@ func (r *room) fail(code int, reason string) {
 		return
 	}
 	r.state = roomClosed
+	for _, g := range r.gated {
+		if g.done != nil {
+			g.done <- tandem.Errorf(tandem.CodeUnavailable, "collab: %s", reason)
+		}
+	}
 	r.gated = nil
+	r.pending = nil
 	bs := make([]*binding, 0, len(r.bindings))
 	for b := range r.bindings {
 		bs = append(bs, b)
@@ -261,15 +321,20 @@ func (r *room) release() {
 	r.fullUpdate = nil
 	r.awareness = nil
 	r.waiting = nil
+	r.remote = nil
 }
 
 func (s *Server) removeRoom(r *room) {
 	s.mu.Lock()
-	if s.rooms[r.name] == r {
+	removed := s.rooms[r.name] == r
+	if removed {
 		delete(s.rooms, r.name)
 	}
 	s.m.documents.Set(float64(len(s.rooms)))
 	s.mu.Unlock()
+	if removed && s.bus != nil {
+		s.unsubscribe(r.name)
+	}
 }
 
 // greet sends a new client what it needs to start (r.mu held, room ready):
@@ -340,20 +405,30 @@ func (r *room) handle(b *binding, body []byte, batch *ws.Batch) {
 	}
 }
 
+// fullState is the encoding of the whole document, cached until it
+// changes (r.mu held).
+func (r *room) fullState() ([]byte, error) {
+	if r.fullVersion != r.version || r.fullUpdate == nil {
+		u, err := r.doc.EncodeStateAsUpdate(nil)
+		if err != nil {
+			return nil, err
+		}
+		r.fullUpdate, r.fullVersion = u, r.version
+	}
+	return r.fullUpdate, nil
+}
+
 // replyStep1 answers a client's state vector with exactly what it lacks.
 func (r *room) replyStep1(b *binding, sv []byte, alsoStep1 bool, batch *ws.Batch) {
 	var head, shared []byte
 	if emptyStateVector(sv) {
-		if r.fullVersion != r.version || r.fullUpdate == nil {
-			u, err := r.doc.EncodeStateAsUpdate(nil)
-			if err != nil {
-				r.s.logger.Error("encode document", "document", r.name, "err", err)
-				b.conn.Close(ws.CloseInternalError, "could not encode the document")
-				return
-			}
-			r.fullUpdate, r.fullVersion = u, r.version
+		u, err := r.fullState()
+		if err != nil {
+			r.s.logger.Error("encode document", "document", r.name, "err", err)
+			b.conn.Close(ws.CloseInternalError, "could not encode the document")
+			return
 		}
-		shared = r.fullUpdate
+		shared = u
 	} else {
 		u, err := r.doc.EncodeStateAsUpdate(sv)
 		if err != nil {
@@ -371,7 +446,7 @@ func (r *room) replyStep1(b *binding, sv []byte, alsoStep1 bool, batch *ws.Batch
 		step1 = append(step1, msgSync, syncStep1)
 		step1 = appendVarBytes(step1, r.doc.EncodeStateVector())
 	}
-	if r.seq <= r.committed {
+	if r.lseq <= r.lcommit {
 		batch.QueueShared(b.conn, head, shared)
 		if step1 != nil {
 			batch.Queue(b.conn, step1)
@@ -379,7 +454,7 @@ func (r *room) replyStep1(b *binding, sv []byte, alsoStep1 bool, batch *ws.Batch
 		r.s.m.bytesOut.Add(float64(len(head) + len(shared) + len(step1)))
 		return
 	}
-	r.gated = append(r.gated, gated{seq: r.seq, to: b, head: head, shared: shared, extra: step1})
+	r.gated = append(r.gated, gated{lseq: r.lseq, to: b, head: head, shared: shared, extra: step1})
 }
 
 // coveredByState reports whether an update adds no structs the document
@@ -405,7 +480,7 @@ func (r *room) coveredByState(u []byte) bool {
 // applyUpdate applies, logs and schedules the broadcast of one update.
 func (r *room) applyUpdate(b *binding, u []byte, step2 bool, now int64, batch *ws.Batch) {
 	s := r.s
-	if b.permission() != PermissionReadWrite {
+	if b.access() != tandem.AccessReadWrite {
 		ok := step2 && (emptyUpdate(u) || r.coveredByState(u))
 		if b.hp {
 			r.sendNow(b, []byte{msgSyncStatus, boolByte(ok)}, batch)
@@ -436,27 +511,72 @@ func (r *room) applyUpdate(b *binding, u []byte, step2 bool, now int64, batch *w
 		b.conn.Close(CloseDocumentTooLarge, "document size limit reached")
 		return
 	}
-	r.emitted = nil
-	if err := r.doc.ApplyUpdate(u, b); err != nil {
+	added, err := r.applyLocal(u, b, now, nil, b.hp)
+	if err != nil {
 		b.conn.Close(CloseMalformed, "invalid update: "+err.Error())
 		return
 	}
+	if !added {
+		r.ack(b, now, batch)
+	}
+}
+
+// applyLocal applies an update from a client (from) or from the server
+// (from nil), queues what is new in it for the log and gates its broadcast
+// (and acknowledgement, with ack) on the commit; done, if set, is told the
+// outcome. It reports whether it gated anything: a client's update that
+// held nothing new is not, and the caller acknowledges it (r.mu held).
+func (r *room) applyLocal(u []byte, from *binding, now int64, done chan error, ack bool) (bool, error) {
+	s := r.s
+	r.emitted = nil
+	if err := r.doc.ApplyUpdate(u, from); err != nil {
+		return false, err
+	}
 	emitted := r.emitted
 	r.emitted = nil
-	if emitted != nil {
-		r.version++
+	// What the log stores is what the document took in: the client's bytes
+	// when all of it was new (the usual case), only the new part when some
+	// of it was known already (a client that resends after a reconnect),
+	// nothing when all of it was. An update with structs the document keeps
+	// pending (their dependencies are missing) is stored as it came, so
+	// that they survive a restart.
+	store := u
+	if emitted == nil || !bytes.Equal(emitted, u) {
+		switch {
+		case !r.coveredByState(u):
+			store = u
+		case emitted == nil:
+			store = nil
+		default:
+			store = emitted
+		}
 	}
-	r.seq++
-	r.size += int64(len(u))
+	if store == nil {
+		if done == nil {
+			return false, nil
+		}
+		r.gated = append(r.gated, gated{lseq: r.lseq, recv: now, done: done})
+		if r.lseq <= r.lcommit {
+			var batch ws.Batch
+			r.releaseGated(&batch, now)
+			batch.Flush()
+		}
+		return true, nil
+	}
+	r.version++
+	r.lseq++
+	r.size += int64(len(store))
 	r.logCount++
-	r.logBytes += int64(len(u))
-	s.commit.enqueue(r, r.seq, append([]byte(nil), u...), now)
+	r.logBytes += int64(len(store))
+	r.pending = append(r.pending, pendingUpdate{lseq: r.lseq, update: append([]byte(nil), store...), at: now})
+	s.commit.enqueue(r)
 	var body []byte
 	if emitted != nil {
 		body = appendSync(make([]byte, 0, len(emitted)+8), syncUpdate, emitted)
 	}
-	r.gated = append(r.gated, gated{seq: r.seq, recv: now, body: body, from: b, ack: b.hp})
+	r.gated = append(r.gated, gated{lseq: r.lseq, recv: now, body: body, from: from, done: done, ack: ack})
 	s.m.updates.Inc()
+	return true, nil
 }
 
 func boolByte(ok bool) byte {
@@ -472,26 +592,18 @@ func (r *room) ack(b *binding, now int64, batch *ws.Batch) {
 	if !b.hp {
 		return
 	}
-	if r.seq <= r.committed {
+	if r.lseq <= r.lcommit {
 		r.sendNow(b, []byte{msgSyncStatus, 1}, batch)
 		return
 	}
-	r.gated = append(r.gated, gated{seq: r.seq, recv: now, from: b, ack: true})
+	r.gated = append(r.gated, gated{lseq: r.lseq, recv: now, from: b, ack: true})
 }
 
-// committedTo runs the output that waited for the log up to seq.
-func (r *room) committedTo(seq uint64, batch *ws.Batch) {
-	r.mu.Lock()
-	if r.state != roomReady {
-		r.mu.Unlock()
-		return
-	}
-	if seq > r.committed {
-		r.committed = seq
-	}
-	now := time.Now().UnixNano()
+// releaseGated runs the output that waited for local updates up to
+// r.lcommit (r.mu held).
+func (r *room) releaseGated(batch *ws.Batch, now int64) {
 	i := 0
-	for ; i < len(r.gated) && r.gated[i].seq <= r.committed; i++ {
+	for ; i < len(r.gated) && r.gated[i].lseq <= r.lcommit; i++ {
 		r.dispatch(&r.gated[i], now, batch)
 		r.gated[i] = gated{}
 	}
@@ -500,15 +612,13 @@ func (r *room) committedTo(seq uint64, batch *ws.Batch) {
 	} else {
 		r.gated = append(r.gated[:0], r.gated[i:]...)
 	}
-	compact := r.needsCompaction()
-	r.mu.Unlock()
-	if compact {
-		r.s.requestCompaction(r)
-	}
 }
 
 func (r *room) dispatch(g *gated, now int64, batch *ws.Batch) {
 	s := r.s
+	if g.done != nil {
+		g.done <- nil
+	}
 	if g.to != nil {
 		if _, ok := r.bindings[g.to]; ok {
 			if g.head != nil {
@@ -522,39 +632,46 @@ func (r *room) dispatch(g *gated, now int64, batch *ws.Batch) {
 		return
 	}
 	if g.body != nil {
-		var yframe, hframe []byte
-		n := 0
-		for b := range r.bindings {
-			if b == g.from {
-				continue
-			}
-			switch {
-			case !b.hp:
-				if yframe == nil {
-					yframe = ws.AppendMessage(nil, g.body)
-				}
-				batch.QueueFrame(b.conn, yframe)
-			case b.key == r.name:
-				if hframe == nil {
-					hframe = ws.AppendMessage(nil, append(appendVarString(nil, r.name), g.body...))
-				}
-				batch.QueueFrame(b.conn, hframe)
-			default:
-				batch.QueueParts(b.conn, b.prefix, g.body)
-			}
-			n++
-		}
-		if n > 0 {
-			s.m.bytesOut.Add(float64(n * (len(g.body) + 4)))
+		if n := r.broadcast(g.body, g.from, batch); n > 0 {
 			s.m.deliveries.Add(float64(n))
 			s.m.fanout.Observe(float64(now-g.recv) / 1e9)
 		}
 	}
-	if g.ack {
+	if g.ack && g.from != nil {
 		if _, ok := r.bindings[g.from]; ok {
 			batch.QueueParts(g.from.conn, g.from.prefix, []byte{msgSyncStatus, 1})
 		}
 	}
+}
+
+// broadcast queues body for every binding but from and returns how many.
+func (r *room) broadcast(body []byte, from *binding, batch *ws.Batch) int {
+	var yframe, hframe []byte
+	n := 0
+	for b := range r.bindings {
+		if b == from {
+			continue
+		}
+		switch {
+		case !b.hp:
+			if yframe == nil {
+				yframe = ws.AppendMessage(nil, body)
+			}
+			batch.QueueFrame(b.conn, yframe)
+		case b.key == r.name:
+			if hframe == nil {
+				hframe = ws.AppendMessage(nil, append(appendVarString(nil, r.name), body...))
+			}
+			batch.QueueFrame(b.conn, hframe)
+		default:
+			batch.QueueParts(b.conn, b.prefix, body)
+		}
+		n++
+	}
+	if n > 0 {
+		r.s.m.bytesOut.Add(float64(n * (len(body) + 4)))
+	}
+	return n
 }
 
 // awarenessUpdate records and relays an awareness update. It is relayed to
@@ -599,11 +716,15 @@ func (r *room) awarenessUpdate(b *binding, payload []byte, now int64, batch *ws.
 		cur.lastSeen = now
 	}
 	r.broadcastAwareness(payload, batch)
+	r.s.publishAwareness(r.name, payload)
 }
 
 const maxClientsPerConnection = 64
 
 func (b *binding) dropClient(id uint64) {
+	if b == nil {
+		return // a client of another instance
+	}
 	for i, c := range b.clientIDs {
 		if c == id {
 			b.clientIDs = append(b.clientIDs[:i], b.clientIDs[i+1:]...)
@@ -635,8 +756,9 @@ func (r *room) broadcastAwareness(update []byte, batch *ws.Batch) {
 	r.s.m.bytesOut.Add(float64(len(r.bindings) * len(body)))
 }
 
-// removeAwareness tells everyone that these clients are gone.
-func (r *room) removeAwareness(ids []uint64, batch *ws.Batch) {
+// removeAwareness tells everyone that these clients are gone: the local
+// clients, and with publish the other instances too.
+func (r *room) removeAwareness(ids []uint64, publish bool, batch *ws.Batch) {
 	var entries []awarenessEntry
 	for _, id := range ids {
 		if st := r.awareness[id]; st != nil {
@@ -644,8 +766,15 @@ func (r *room) removeAwareness(ids []uint64, batch *ws.Batch) {
 			delete(r.awareness, id)
 		}
 	}
-	if len(entries) > 0 && len(r.bindings) > 0 {
-		r.broadcastAwareness(appendAwareness(nil, entries), batch)
+	if len(entries) == 0 {
+		return
+	}
+	u := appendAwareness(nil, entries)
+	if len(r.bindings) > 0 {
+		r.broadcastAwareness(u, batch)
+	}
+	if publish {
+		r.s.publishAwareness(r.name, u)
 	}
 }
 
@@ -671,9 +800,9 @@ func (r *room) leave(b *binding, batch *ws.Batch) {
 			}
 		}
 		b.clientIDs = nil
-		r.removeAwareness(mine, batch)
+		r.removeAwareness(mine, true, batch)
 	}
-	if len(r.bindings) == 0 {
+	if len(r.bindings) == 0 && r.holds == 0 {
 		r.idleSince = time.Now().UnixNano()
 		r.fullUpdate = nil
 	}
@@ -686,7 +815,7 @@ func (r *room) needsCompaction() bool {
 	if r.compacting || r.state != roomReady {
 		return false
 	}
-	if r.committed-r.snapSeq >= uint64(r.s.cfg.CompactAfterUpdates) || r.logBytes >= r.s.cfg.CompactAfterBytes {
+	if r.logSeq-r.snapSeq >= uint64(r.s.cfg.CompactAfterUpdates) || r.logBytes >= r.s.cfg.CompactAfterBytes {
 		r.compacting = true
 		return true
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	tandem "github.com/tandem-docs/tandem"
 	"github.com/tandem-docs/tandem/collab/ws"
 )
 
@@ -15,7 +16,7 @@ import (
 type session struct {
 	s    *Server
 	hp   bool
-	cred Credentials
+	cred tandem.Credentials
 	conn *ws.Conn
 
 	mu     sync.Mutex
@@ -33,13 +34,13 @@ type binding struct {
 	hp   bool
 	key  string // Hocuspocus routing key (the name as the client sent it)
 	doc  string // document key
-	cred Credentials
+	cred tandem.Credentials
 	// prefix is the Hocuspocus message prefix (the var-string key); nil
 	// for y-websocket.
 	prefix []byte
 
 	mu           sync.Mutex
-	access       Access
+	grant        Grant
 	ready        bool     // joined a loaded room: messages go straight to it
 	pending      [][]byte // messages that arrived before that
 	pendingBytes int
@@ -57,26 +58,26 @@ type binding struct {
 func (b *binding) userID() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.access.UserID
+	return b.grant.UserID
 }
 
-func (b *binding) permission() Permission {
+func (b *binding) access() tandem.Access {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.access.Permission
+	return b.grant.Access
 }
 
 // handler adapts the Server to ws.Handler.
 type handler struct{ s *Server }
 
-func (s *Server) serveYWebsocket(w http.ResponseWriter, r *http.Request, cred Credentials, doc string) {
+func (s *Server) serveYWebsocket(w http.ResponseWriter, r *http.Request, cred tandem.Credentials, doc string) {
 	if err := validDocument(doc); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	acc, aerr := s.authorize(r.Context(), cred, doc)
 	sess := &session{s: s, cred: cred}
-	b := &binding{s: s, sess: sess, doc: doc, key: doc, cred: cred, access: acc}
+	b := &binding{s: s, sess: sess, doc: doc, key: doc, cred: cred, grant: acc}
 	b.initBuckets()
 	sess.yws = b
 	c, err := s.loop.Upgrade(w, r, handler{s}, sess)
@@ -90,16 +91,16 @@ func (s *Server) serveYWebsocket(w http.ResponseWriter, r *http.Request, cred Cr
 		s.logger.Warn("authorize failed", "err", aerr)
 		c.Close(CloseTryAgain, "permission check unavailable; reconnect later")
 		return
-	case acc.Permission == PermissionNone:
+	case acc.Access == tandem.AccessNone:
 		c.Close(CloseForbidden, "permission denied")
 		return
 	}
 	s.join(b)
 }
 
-func (s *Server) serveHocuspocus(w http.ResponseWriter, r *http.Request, cred Credentials) {
+func (s *Server) serveHocuspocus(w http.ResponseWriter, r *http.Request, cred tandem.Credentials) {
 	// The token comes per document in Auth messages; the cookie applies to all.
-	sess := &session{s: s, hp: true, cred: Credentials{SessionCookie: cred.SessionCookie}, docs: map[string]*binding{}}
+	sess := &session{s: s, hp: true, cred: tandem.Credentials{SessionCookie: cred.SessionCookie}, docs: map[string]*binding{}}
 	c, err := s.loop.Upgrade(w, r, handler{s}, sess)
 	if err != nil {
 		return
@@ -227,7 +228,7 @@ func (sess *session) hocuspocus(c *ws.Conn, msg []byte, batch *ws.Batch) {
 			c.Close(CloseTryAgain, "too many documents on one connection")
 			return
 		}
-		cred := Credentials{Token: token, SessionCookie: sess.cred.SessionCookie}
+		cred := tandem.Credentials{Token: token, SessionCookie: sess.cred.SessionCookie}
 		b = &binding{s: s, sess: sess, conn: c, hp: true, key: key, doc: doc, cred: cred,
 			prefix: appendVarString(nil, key)}
 		b.initBuckets()
@@ -283,7 +284,7 @@ func (s *Server) authorizeHocuspocus(b *binding) {
 		b.conn.Close(CloseTryAgain, "permission check unavailable; reconnect later")
 		return
 	}
-	if acc.Permission == PermissionNone {
+	if acc.Access == tandem.AccessNone {
 		b.deny()
 		b.mu.Lock()
 		b.gone = true
@@ -293,14 +294,14 @@ func (s *Server) authorizeHocuspocus(b *binding) {
 		return
 	}
 	b.mu.Lock()
-	b.access = acc
+	b.grant = acc
 	b.mu.Unlock()
-	b.conn.Send(b.authMessage(authAuthenticated, scope(acc.Permission)))
+	b.conn.Send(b.authMessage(authAuthenticated, scope(acc.Access)))
 	s.join(b)
 }
 
-func scope(p Permission) string {
-	if p == PermissionReadWrite {
+func scope(p tandem.Access) string {
+	if p == tandem.AccessReadWrite {
 		return "read-write"
 	}
 	return "readonly"
@@ -395,19 +396,19 @@ func (b *binding) closeWith(code int, reason string) {
 }
 
 // applyAccess applies a re-authorization.
-func (b *binding) applyAccess(acc Access) {
-	if acc.Permission == PermissionNone {
+func (b *binding) applyAccess(acc Grant) {
+	if acc.Access == tandem.AccessNone {
 		b.closeWith(CloseForbidden, "permission revoked")
 		return
 	}
 	b.mu.Lock()
-	changed := b.access.Permission != acc.Permission
-	b.access = acc
+	changed := b.grant.Access != acc.Access
+	b.grant = acc
 	b.toldReadOnly = false
 	gone := b.gone
 	b.mu.Unlock()
 	if changed && b.hp && !gone {
-		b.conn.Send(b.authMessage(authAuthenticated, scope(acc.Permission)))
+		b.conn.Send(b.authMessage(authAuthenticated, scope(acc.Access)))
 	}
 }
 

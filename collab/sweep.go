@@ -49,14 +49,19 @@ func (s *Server) expireAwareness(now int64) {
 		var batch ws.Batch
 		r.mu.Lock()
 		if r.state == roomReady {
-			var old []uint64
+			var mine, others []uint64
 			for id, st := range r.awareness {
 				if st.lastSeen < limit {
-					old = append(old, id)
+					if st.owner != nil {
+						mine = append(mine, id)
+					} else {
+						others = append(others, id)
+					}
 					st.owner.dropClient(id)
 				}
 			}
-			r.removeAwareness(old, &batch)
+			r.removeAwareness(mine, true, &batch)
+			r.removeAwareness(others, false, &batch)
 		}
 		r.mu.Unlock()
 		batch.Flush()
@@ -79,11 +84,14 @@ func (s *Server) unloadIdle(now int64) {
 	for name, r := range s.rooms {
 		r.mu.Lock()
 		mem := r.size*s.cfg.MemoryPerDocumentByte + int64(len(r.fullUpdate))
-		idle := r.state == roomReady && len(r.bindings) == 0 && len(r.gated) == 0 && r.committed == r.seq
+		idle := r.state == roomReady && len(r.bindings) == 0 && r.holds == 0 && len(r.gated) == 0 && len(r.pending) == 0
 		if idle && r.idleSince > 0 && now-r.idleSince >= grace {
 			r.state = roomClosed
 			r.release()
 			delete(s.rooms, name)
+			if s.bus != nil {
+				go s.unsubscribe(name)
+			}
 			s.m.unloads.WithLabelValues("idle").Inc()
 			compact := r.logCount > 0 && !r.compacting
 			r.mu.Unlock()
@@ -126,11 +134,14 @@ func (s *Server) unloadIdle(now int64) {
 		if c.idle {
 			s.mu.Lock()
 			c.r.mu.Lock()
-			if c.r.state == roomReady && len(c.r.bindings) == 0 && c.r.committed == c.r.seq {
+			if c.r.state == roomReady && len(c.r.bindings) == 0 && c.r.holds == 0 && len(c.r.pending) == 0 {
 				c.r.state = roomClosed
 				c.r.release()
 				if s.rooms[c.r.name] == c.r {
 					delete(s.rooms, c.r.name)
+					if s.bus != nil {
+						go s.unsubscribe(c.r.name)
+					}
 				}
 				s.m.unloads.WithLabelValues("memory").Inc()
 			}

@@ -8,27 +8,29 @@ import (
 	"github.com/tandem-docs/tandem"
 	"github.com/tandem-docs/tandem/app"
 	"github.com/tandem-docs/tandem/collab"
+	"github.com/tandem-docs/tandem/postgres"
 	"github.com/tandem-docs/tandem/sqlite"
 )
 
-// startRealtime opens the document log and mounts the realtime service at
-// /collab (Hocuspocus dialect) and /collab/{document} (y-websocket). The App
-// service answers its permission questions, and permission changes re-check
-// open connections at once.
+// startRealtime opens the document log (PostgreSQL when TANDEM_DATABASE_URL
+// is set, otherwise documents.db in the data directory) and, with
+// TANDEM_REDIS_URL, the bus to the other realtime instances, and mounts the
+// realtime service at /collab (Hocuspocus dialect) and /collab/{document}
+// (y-websocket). The App service answers its permission questions, and
+// permission changes (from every instance, through Redis) re-check open
+// connections at once.
 func (s *Server) startRealtime(ctx context.Context) error {
-	db, err := sqlite.Open(filepath.Join(s.cfg.DataDir, "documents.db"))
+	docs, err := s.openDocumentLog(ctx)
 	if err != nil {
 		return err
 	}
-	s.closers = append(s.closers, db.Close)
-	docs, err := sqlite.NewDocumentLog(ctx, db)
-	if err != nil {
-		return fmt.Errorf("document log: %w", err)
+	cfg := collab.Config{}
+	if s.redis != nil {
+		bus := s.redis.Bus()
+		s.closers = append(s.closers, bus.Close)
+		cfg.Bus = bus
 	}
-	s.closers = append(s.closers, docs.Close)
-	s.HTTP.AddReadinessCheck("documents", db.Ping)
-
-	rt, err := collab.New(collab.Config{}, docs, realtimeAuthorizer(s.App), s.logger, s.registry)
+	rt, err := collab.New(cfg, docs, realtimeAuthorizer(s.App), s.logger, s.registry)
 	if err != nil {
 		return err
 	}
@@ -39,40 +41,68 @@ func (s *Server) startRealtime(ctx context.Context) error {
 			s.logger.Error("realtime shutdown", "error", err)
 		}
 	})
-	cancel, err := s.App.Changes().Subscribe(func(c tandem.PermissionChange) {
-		// Re-checking calls the stores; do it off the publisher's goroutine.
-		go func() {
-			switch {
-			case c.DocumentID != "":
-				rt.Reauthorize(context.Background(), c.DocumentID)
-			case c.UserID != "":
-				rt.ReauthorizeUser(context.Background(), c.UserID)
-			default:
-				rt.Reauthorize(context.Background(), "")
-			}
-		}()
-	})
+	s.Realtime = rt
+	cancel, err := s.App.Changes().Subscribe(func(c tandem.PermissionChange) { s.reauthorize(c) })
 	if err != nil {
 		return err
 	}
 	s.closers = append(s.closers, func() error { cancel(); return nil })
-	s.Realtime = rt
 	return nil
 }
 
-func realtimeAuthorizer(a *app.App) collab.Authorizer {
-	return collab.AuthorizerFunc(func(ctx context.Context, c collab.Credentials, document string) (collab.Access, error) {
-		az, err := a.AuthorizeRealtime(ctx, tandem.Credentials{Token: c.Token, SessionCookie: c.SessionCookie}, document)
+// reauthorize re-checks the connections a permission change may affect.
+// Re-checking calls the stores, so it runs off the publisher's goroutine.
+func (s *Server) reauthorize(c tandem.PermissionChange) {
+	rt := s.Realtime
+	if rt == nil {
+		return
+	}
+	go func() {
+		switch {
+		case c.DocumentID != "":
+			rt.Reauthorize(context.Background(), c.DocumentID)
+		case c.UserID != "":
+			rt.ReauthorizeUser(context.Background(), c.UserID)
+		default:
+			rt.Reauthorize(context.Background(), "")
+		}
+	}()
+}
+
+// openDocumentLog opens the configured document log and registers its
+// readiness check and closing.
+func (s *Server) openDocumentLog(ctx context.Context) (tandem.DocumentLog, error) {
+	if s.cfg.DatabaseURL != "" {
+		// A pool of its own: group commits do not queue behind metadata
+		// queries.
+		db, err := postgres.Open(ctx, s.cfg.DatabaseURL)
 		if err != nil {
-			return collab.Access{}, err
+			return nil, fmt.Errorf("document log: %w", err)
 		}
-		perm := collab.PermissionNone
-		switch az.Access {
-		case tandem.AccessReadOnly:
-			perm = collab.PermissionReadOnly
-		case tandem.AccessReadWrite:
-			perm = collab.PermissionReadWrite
+		s.closers = append(s.closers, func() error { db.Close(); return nil })
+		docs, err := postgres.NewDocumentLog(ctx, db)
+		if err != nil {
+			return nil, fmt.Errorf("document log: %w", err)
 		}
-		return collab.Access{UserID: az.UserID, UserName: az.Name, Permission: perm}, nil
+		return docs, nil
+	}
+	db, err := sqlite.Open(filepath.Join(s.cfg.DataDir, "documents.db"))
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, db.Close)
+	docs, err := sqlite.NewDocumentLog(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("document log: %w", err)
+	}
+	s.closers = append(s.closers, docs.Close)
+	s.HTTP.AddReadinessCheck("documents", db.Ping)
+	return docs, nil
+}
+
+func realtimeAuthorizer(a *app.App) collab.Authorizer {
+	return collab.AuthorizerFunc(func(ctx context.Context, c tandem.Credentials, document string) (collab.Grant, error) {
+		az, err := a.AuthorizeRealtime(ctx, c, document)
+		return collab.Grant{UserID: az.UserID, UserName: az.Name, Access: az.Access}, err
 	})
 }

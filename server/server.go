@@ -15,10 +15,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tandem-docs/tandem"
 	"github.com/tandem-docs/tandem/app"
 	"github.com/tandem-docs/tandem/collab"
 	"github.com/tandem-docs/tandem/config"
 	thttp "github.com/tandem-docs/tandem/http"
+	"github.com/tandem-docs/tandem/redis"
 	"github.com/tandem-docs/tandem/telemetry"
 	"github.com/tandem-docs/tandem/web"
 )
@@ -31,6 +33,7 @@ type Server struct {
 	HTTP     *thttp.Server
 	App      *app.App       // nil unless the app or rt role runs
 	Realtime *collab.Server // nil unless the rt role runs
+	redis    *redis.Client  // nil unless TANDEM_REDIS_URL is set
 
 	// closers run in reverse order at the end of shutdown, after the last
 	// request has finished and pending writes are flushed.
@@ -62,10 +65,25 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Serve
 	s.closers = append(s.closers, st.close)
 	s.HTTP.AddReadinessCheck("database", st.ping)
 
+	// Redis, when configured, links the instances: permission changes
+	// published by any App instance reach every realtime instance, and
+	// realtime instances exchange updates and awareness through it.
+	var changes tandem.PermissionChanges
+	if cfg.RedisURL != "" {
+		if s.redis, err = redis.Open(cfg.RedisURL, redis.Options{}); err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, s.redis.Close)
+		pc := s.redis.PermissionChanges()
+		s.closers = append(s.closers, pc.Close)
+		changes = pc
+		s.HTTP.AddReadinessCheck("redis", s.redis.Ping)
+	}
+
 	// The App service's logic backs the REST API and answers the realtime
 	// service's permission questions, so either role needs it.
 	if cfg.Has(config.RoleApp) || cfg.Has(config.RoleRT) {
-		if s.App, err = app.New(app.Config{Stores: st.stores, Logger: logger}); err != nil {
+		if s.App, err = app.New(app.Config{Stores: st.stores, Changes: changes, Logger: logger}); err != nil {
 			return nil, err
 		}
 	}
@@ -113,7 +131,6 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Serve
 func supported(cfg *config.Config) error {
 	for _, s := range []struct{ name, value string }{
 		{"TANDEM_DATABASE_REPLICA_URL", cfg.DatabaseReplicaURL},
-		{"TANDEM_REDIS_URL", cfg.RedisURL},
 		{"TANDEM_AMQP_URL", cfg.AMQPURL},
 		{"TANDEM_S3_ENDPOINT", cfg.S3Endpoint},
 		{"TANDEM_ELASTICSEARCH_URL", cfg.ElasticsearchURL},

@@ -137,18 +137,40 @@ func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) err
 	if err != nil {
 		return err
 	}
-	err = l.appendTx(ctx, rows)
-	if err == nil {
-		return nil
+	// The usual case stores every row in one statement; if some collide
+	// (another writer of those documents), the transaction is rolled back,
+	// the colliding documents are found, and the others are stored.
+	var conflicts []string
+	for {
+		err = l.appendTx(ctx, rows)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errCollision) {
+			return fmt.Errorf("document log: append: %w", err)
+		}
+		docs, cerr := l.conflicts(ctx, rows)
+		if cerr != nil {
+			return fmt.Errorf("document log: append: find conflicts: %w", cerr)
+		}
+		if len(docs) == 0 {
+			continue // the colliding writer's rows are gone (deleted): retry
+		}
+		conflicts = append(conflicts, docs...)
+		drop := map[string]bool{}
+		for _, d := range docs {
+			drop[d] = true
+		}
+		rows = slices.DeleteFunc(rows, func(r logRow) bool { return drop[r.document] })
+		if len(rows) == 0 {
+			break
+		}
 	}
-	if !errors.Is(err, errCollision) {
-		return fmt.Errorf("document log: append: %w", err)
+	if len(conflicts) > 0 {
+		slices.Sort(conflicts)
+		return &tandem.SeqConflictError{Documents: conflicts}
 	}
-	docs, cerr := l.conflicts(ctx, rows)
-	if cerr != nil {
-		return fmt.Errorf("document log: append: find conflicts: %w", cerr)
-	}
-	return &tandem.SeqConflictError{Documents: docs}
+	return nil
 }
 
 func validEntry(e tandem.LogEntry) error {
@@ -339,6 +361,83 @@ func (l *DocumentLog) Load(ctx context.Context, document string) (tandem.Documen
 		return st, fmt.Errorf("document log: load updates: %w", err)
 	}
 	return st, nil
+}
+
+// ReadSince implements tandem.DocumentLog.
+func (l *DocumentLog) ReadSince(ctx context.Context, document string, after uint64) (tandem.DocumentState, error) {
+	var st tandem.DocumentState
+	if document == "" {
+		return st, tandem.Invalid("document", "empty document key")
+	}
+	if after > 1<<63-1 {
+		return st, tandem.Invalid("after", "sequence number out of range")
+	}
+	tx, err := l.db.Reader().BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return st, fmt.Errorf("document log: read: %w", err)
+	}
+	defer tx.Rollback()
+	var seq int64
+	var snap []byte
+	err = tx.QueryRowContext(ctx, `SELECT seq, CASE WHEN seq > ? THEN data END FROM document_snapshots WHERE document = ?`,
+		int64(after), document).Scan(&seq, &snap)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return st, fmt.Errorf("document log: read snapshot: %w", err)
+	case uint64(seq) > after:
+		st.Snapshot, st.SnapshotSeq = snap, uint64(seq)
+	}
+	from := max(after, st.SnapshotSeq)
+	rows, err := tx.QueryContext(ctx, `SELECT first_seq, data FROM document_updates WHERE document = ? AND last_seq > ? ORDER BY last_seq`, document, int64(from))
+	if err != nil {
+		return st, fmt.Errorf("document log: read updates: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var first int64
+		var data []byte
+		if err := rows.Scan(&first, &data); err != nil {
+			return st, fmt.Errorf("document log: read updates: %w", err)
+		}
+		if st.Updates, err = decodeRow(st.Updates, document, uint64(first), data, from); err != nil {
+			return st, fmt.Errorf("document log: read %s: %w", document, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return st, fmt.Errorf("document log: read updates: %w", err)
+	}
+	return st, nil
+}
+
+// Heads implements tandem.DocumentLog.
+func (l *DocumentLog) Heads(ctx context.Context, documents []string) (map[string]uint64, error) {
+	out := make(map[string]uint64, len(documents))
+	if len(documents) == 0 {
+		return out, nil
+	}
+	tx, err := l.db.Reader().BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("document log: heads: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `SELECT max(
+			coalesce((SELECT seq FROM document_snapshots WHERE document = ?1), 0),
+			coalesce((SELECT max(last_seq) FROM document_updates WHERE document = ?1), 0))`)
+	if err != nil {
+		return nil, fmt.Errorf("document log: heads: %w", err)
+	}
+	defer stmt.Close()
+	for _, d := range documents {
+		var top int64
+		if err := stmt.QueryRowContext(ctx, d).Scan(&top); err != nil {
+			return nil, fmt.Errorf("document log: heads: %w", err)
+		}
+		if top > 0 {
+			out[d] = uint64(top)
+		}
+	}
+	return out, nil
 }
 
 // Compact implements tandem.DocumentLog.

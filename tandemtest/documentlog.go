@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	tandem "github.com/tandem-docs/tandem"
 )
@@ -132,13 +133,14 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 		}
 	})
 
-	t.Run("ConflictIsAllOrNothing", func(t *testing.T) {
+	t.Run("ConflictStoresOnlyTheOtherDocuments", func(t *testing.T) {
 		l := open(t)
 		if err := l.Append(ctx, []tandem.LogEntry{entry("a", 1), entry("a", 2), entry("c", 1)}); err != nil {
 			t.Fatal(err)
 		}
-		// b is new, a collides at seq 2, c collides at seq 1: nothing is stored.
-		err := l.Append(ctx, []tandem.LogEntry{entry("b", 1), entry("a", 2), entry("a", 3), entry("c", 1)})
+		// b is new, a collides at seq 2 (its seq 3 is not stored either),
+		// c collides at seq 1, d is new.
+		err := l.Append(ctx, []tandem.LogEntry{entry("b", 1), entry("a", 2), entry("a", 3), entry("c", 1), entry("d", 1), entry("d", 2)})
 		var ce *tandem.SeqConflictError
 		if !errors.As(err, &ce) || !errors.Is(err, tandem.ErrConflict) {
 			t.Fatalf("Append over existing seqs = %v, want *SeqConflictError", err)
@@ -147,13 +149,20 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 			t.Fatalf("conflicting documents = %v, want [a c]", ce.Documents)
 		}
 		wantState(t, l, "a", 0, nil, 1, 2)
-		wantState(t, l, "b", 0, nil)
+		wantState(t, l, "b", 0, nil, 1)
 		wantState(t, l, "c", 0, nil, 1)
-		// Retrying without the conflicting documents succeeds.
-		if err := l.Append(ctx, []tandem.LogEntry{entry("b", 1)}); err != nil {
-			t.Fatal(err)
+		wantState(t, l, "d", 0, nil, 1, 2)
+		// Only conflicts: nothing stored.
+		err = l.Append(ctx, []tandem.LogEntry{entry("a", 1), entry("b", 1)})
+		if !errors.As(err, &ce) || fmt.Sprint(ce.Documents) != "[a b]" {
+			t.Fatalf("Append of only conflicts = %v", err)
 		}
 		wantState(t, l, "b", 0, nil, 1)
+		// Appending after the stored seqs succeeds.
+		if err := l.Append(ctx, []tandem.LogEntry{entry("a", 3), entry("c", 2)}); err != nil {
+			t.Fatal(err)
+		}
+		wantState(t, l, "a", 0, nil, 1, 2, 3)
 	})
 
 	t.Run("CompactTrimsAtomically", func(t *testing.T) {
@@ -359,6 +368,91 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 		}
 	})
 
+	t.Run("ReadSince", func(t *testing.T) {
+		l := open(t)
+		for s := uint64(1); s <= 6; s++ {
+			if err := l.Append(ctx, []tandem.LogEntry{entry("d", s), entry("other", s)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		seqsOf := func(st tandem.DocumentState) []uint64 {
+			var out []uint64
+			for _, u := range st.Updates {
+				if u.Document != "d" || !bytes.Equal(u.Update, upd("d", u.Seq)) {
+					t.Fatalf("ReadSince returned %+v", u)
+				}
+				out = append(out, u.Seq)
+			}
+			return out
+		}
+		st, err := l.ReadSince(ctx, "d", 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Snapshot != nil || st.SnapshotSeq != 0 || fmt.Sprint(seqsOf(st)) != "[5 6]" || st.Seq() != 6 {
+			t.Fatalf("ReadSince(4) = %+v", st)
+		}
+		if st, err = l.ReadSince(ctx, "d", 0); err != nil || fmt.Sprint(seqsOf(st)) != "[1 2 3 4 5 6]" {
+			t.Fatalf("ReadSince(0) = %+v, %v", st, err)
+		}
+		if st, err = l.ReadSince(ctx, "d", 6); err != nil || len(st.Updates) != 0 || st.Snapshot != nil {
+			t.Fatalf("ReadSince(6) = %+v, %v", st, err)
+		}
+		if st, err = l.ReadSince(ctx, "d", 99); err != nil || len(st.Updates) != 0 || st.Snapshot != nil {
+			t.Fatalf("ReadSince past the end = %+v, %v", st, err)
+		}
+		if st, err = l.ReadSince(ctx, "never", 0); err != nil || len(st.Updates) != 0 || st.Snapshot != nil {
+			t.Fatalf("ReadSince of an empty document = %+v, %v", st, err)
+		}
+		// Compacted past the reader: the snapshot comes with the rest.
+		snap := []byte("through 4")
+		if err := l.Compact(ctx, "d", 4, snap); err != nil {
+			t.Fatal(err)
+		}
+		st, err = l.ReadSince(ctx, "d", 2)
+		if err != nil || st.SnapshotSeq != 4 || !bytes.Equal(st.Snapshot, snap) || fmt.Sprint(seqsOf(st)) != "[5 6]" {
+			t.Fatalf("ReadSince(2) after compaction through 4 = %+v, %v", st, err)
+		}
+		// At or past the snapshot: no snapshot.
+		for _, after := range []uint64{4, 5} {
+			st, err = l.ReadSince(ctx, "d", after)
+			if err != nil || st.Snapshot != nil || st.SnapshotSeq != 0 || st.Seq() != 6 {
+				t.Fatalf("ReadSince(%d) after compaction = %+v, %v", after, st, err)
+			}
+		}
+		if _, err := l.ReadSince(ctx, "", 0); !errors.Is(err, tandem.ErrInvalid) {
+			t.Fatalf("ReadSince(\"\") = %v, want ErrInvalid", err)
+		}
+	})
+
+	t.Run("Heads", func(t *testing.T) {
+		l := open(t)
+		if err := l.Append(ctx, []tandem.LogEntry{entry("a", 1), entry("a", 2), entry("b", 1), entry("b", 7)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Compact(ctx, "a", 2, []byte("s")); err != nil {
+			t.Fatal(err)
+		}
+		h, err := l.Heads(ctx, []string{"a", "b", "none"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h) != 2 || h["a"] != 2 || h["b"] != 7 {
+			t.Fatalf("Heads = %v, want a:2 b:7", h)
+		}
+		if h, err := l.Heads(ctx, nil); err != nil || len(h) != 0 {
+			t.Fatalf("Heads(nil) = %v, %v", h, err)
+		}
+		many := make([]string, 300)
+		for i := range many {
+			many[i] = fmt.Sprintf("m-%d", i)
+		}
+		many[150] = "b"
+		if h, err := l.Heads(ctx, many); err != nil || len(h) != 1 || h["b"] != 7 {
+			t.Fatalf("Heads of 300 documents = %v, %v", h, err)
+		}
+	})
+
 	t.Run("CanceledContext", func(t *testing.T) {
 		l := open(t)
 		cctx, cancel := context.WithCancel(ctx)
@@ -367,5 +461,155 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 			t.Fatal("Append with a canceled context succeeded")
 		}
 		wantState(t, l, "d", 0, nil)
+	})
+}
+
+// busRecorder is a tandem.BusListener that keeps what it hears.
+type busRecorder struct {
+	mu     sync.Mutex
+	msgs   []tandem.BusMessage
+	status []error
+}
+
+func (r *busRecorder) BusMessage(m tandem.BusMessage) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.msgs = append(r.msgs, m)
+}
+
+func (r *busRecorder) BusStatus(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.status = append(r.status, err)
+}
+
+func (r *busRecorder) messages() []tandem.BusMessage {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]tandem.BusMessage(nil), r.msgs...)
+}
+
+// waitFor polls until cond holds or five seconds pass.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestDocumentBus is the contract every tandem.DocumentBus implementation
+// must meet. open returns two instances' buses on one fresh, shared medium.
+func TestDocumentBus(t *testing.T, open func(t *testing.T) (a, b tandem.DocumentBus)) {
+	ctx := context.Background()
+
+	t.Run("DeliversToSubscribersOnly", func(t *testing.T) {
+		a, b := open(t)
+		var ra, rb busRecorder
+		a.Listen(&ra)
+		b.Listen(&rb)
+		doc := "org/1/doc \x00 名前"
+		if err := b.Subscribe(ctx, doc, "marker"); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Subscribe(ctx, doc); err != nil {
+			t.Fatal(err)
+		}
+		big := bytes.Repeat([]byte{0, 1, 0xff}, 300_000)
+		msgs := []tandem.BusMessage{
+			{Document: doc, Seq: 7, Updates: [][]byte{{1, 2, 3}, big}},
+			{Document: "not-subscribed", Seq: 1, Updates: [][]byte{{9}}},
+			{Document: doc, Awareness: []byte{1, 5, 1, 2, '{', '}'}},
+			{Document: "marker", Seq: 1, Updates: [][]byte{{1}}},
+		}
+		// Subscriptions take effect asynchronously on some buses: publish
+		// until the marker arrives.
+		waitFor(t, "the first delivery", func() bool {
+			if err := a.Publish(ctx, msgs[3]); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(20 * time.Millisecond)
+			return len(rb.messages()) > 0
+		})
+		n := len(rb.messages())
+		if err := a.Publish(ctx, msgs...); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the messages", func() bool { return len(rb.messages()) >= n+3 })
+		got := rb.messages()[n:]
+		if len(got) != 3 {
+			t.Fatalf("b got %d messages, want 3: %+v", len(got), got)
+		}
+		if got[0].Document != doc || got[0].Seq != 7 || len(got[0].Updates) != 2 ||
+			!bytes.Equal(got[0].Updates[0], []byte{1, 2, 3}) || !bytes.Equal(got[0].Updates[1], big) || got[0].Awareness != nil {
+			t.Fatalf("update message arrived as %+v", got[0])
+		}
+		if got[1].Document != doc || !bytes.Equal(got[1].Awareness, msgs[2].Awareness) || got[1].Updates != nil {
+			t.Fatalf("awareness message arrived as %+v", got[1])
+		}
+		if got[2].Document != "marker" {
+			t.Fatalf("third message %+v, want the marker", got[2])
+		}
+		// A bus does not hear its own messages.
+		time.Sleep(50 * time.Millisecond)
+		if m := ra.messages(); len(m) != 0 {
+			t.Fatalf("the publisher heard %d of its own messages", len(m))
+		}
+	})
+
+	t.Run("Unsubscribe", func(t *testing.T) {
+		a, b := open(t)
+		var rb busRecorder
+		a.Listen(&busRecorder{})
+		b.Listen(&rb)
+		if err := b.Subscribe(ctx, "d", "marker"); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "subscription", func() bool {
+			a.Publish(ctx, tandem.BusMessage{Document: "d", Seq: 1, Updates: [][]byte{{1}}})
+			time.Sleep(20 * time.Millisecond)
+			return len(rb.messages()) > 0
+		})
+		if err := b.Unsubscribe(ctx, "d"); err != nil {
+			t.Fatal(err)
+		}
+		n := len(rb.messages())
+		// Messages of one publisher arrive in order: once the marker is
+		// in, a message for d published before it would be too.
+		if err := a.Publish(ctx, tandem.BusMessage{Document: "d", Seq: 2, Updates: [][]byte{{2}}},
+			tandem.BusMessage{Document: "marker", Seq: 1, Updates: [][]byte{{3}}}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the marker", func() bool { return len(rb.messages()) > n })
+		for _, m := range rb.messages()[n:] {
+			if m.Document == "d" {
+				t.Fatalf("a message for an unsubscribed document arrived: %+v", m)
+			}
+		}
+	})
+
+	t.Run("Presence", func(t *testing.T) {
+		a, b := open(t)
+		a.Listen(&busRecorder{})
+		b.Listen(&busRecorder{})
+		check := func(bus tandem.DocumentBus, local map[string]int, want string) {
+			t.Helper()
+			got, err := bus.Presence(ctx, local)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != want && !(len(got) == 0 && want == "map[]") {
+				t.Fatalf("Presence(%v) = %v, want %s", local, got, want)
+			}
+		}
+		check(a, map[string]int{"x": 2, "y": 1}, "map[]")
+		check(b, map[string]int{"x": 3, "z": 0}, "map[x:2]")
+		check(a, map[string]int{"x": 2, "y": 0}, "map[x:3]")
+		// a leaves x: b stops counting it.
+		check(a, map[string]int{}, "map[]")
+		check(b, map[string]int{"x": 3, "y": 0}, "map[]")
 	})
 }

@@ -41,7 +41,7 @@ import (
 )
 
 var (
-	addr     = flag.String("addr", "127.0.0.1:8080", "server host:port")
+	addr     = flag.String("addr", "127.0.0.1:8080", "server host:port; several, comma-separated, are instances of one fleet: the clients of each document are spread over them")
 	path     = flag.String("path", "/collab", "URL path prefix: y-websocket clients dial {path}/{doc}, Hocuspocus clients dial {path}")
 	dialect  = flag.String("dialect", "yws", "yws (y-websocket) or hp (Hocuspocus)")
 	mode     = flag.String("mode", "load", "load, idle or join")
@@ -50,7 +50,7 @@ var (
 	rate     = flag.Float64("rate", 2, "updates per client per second")
 	duration = flag.Duration("duration", 20*time.Second, "measured time")
 	warmup   = flag.Duration("warmup", 3*time.Second, "unmeasured time before")
-	pid      = flag.Int("pid", 0, "server process id, for its RSS and CPU time")
+	pid      = flag.String("pid", "", "server process ids (comma-separated), for their RSS and CPU time")
 	joiners  = flag.Int("joiners", 150, "join mode: clients joining at once")
 	docSize  = flag.Int("docsize", 20<<20, "join mode: document size in bytes")
 	label    = flag.String("label", "", "name of the server in the JSON result")
@@ -72,6 +72,10 @@ type Result struct {
 	Expected      float64 `json:"expected_deliveries_per_s,omitempty"`
 	P50ms         float64 `json:"p50_ms,omitempty"`
 	P99ms         float64 `json:"p99_ms,omitempty"`
+	Instances     int     `json:"instances,omitempty"`
+	P99SameMs     float64 `json:"p99_same_instance_ms,omitempty"`
+	P99CrossMs    float64 `json:"p99_cross_instance_ms,omitempty"`
+	P50CrossMs    float64 `json:"p50_cross_instance_ms,omitempty"`
 	Maxms         float64 `json:"max_ms,omitempty"`
 	Lost          int64   `json:"undelivered,omitempty"`
 	Acks          float64 `json:"acks_per_s,omitempty"`
@@ -144,6 +148,8 @@ type gen struct {
 
 	measuring atomic.Bool
 	hist      hist
+	same      hist // deliveries between clients of one instance
+	cross     hist // and between instances
 	delivered atomic.Int64
 	acks      atomic.Int64
 	closed    atomic.Int64
@@ -154,6 +160,7 @@ type gen struct {
 
 type client struct {
 	g      *gen
+	addr   string // the instance it connects to
 	id     uint64 // Yjs client id
 	doc    string
 	prefix []byte // Hocuspocus document prefix
@@ -187,7 +194,7 @@ func (c *client) connect() error {
 	if !c.g.hp {
 		p += "?token=" + *token
 	}
-	conn, err := c.g.loop.Dial(*addr, p, nil, c.g, c)
+	conn, err := c.g.loop.Dial(c.addr, p, nil, c.g, c)
 	if err != nil {
 		return err
 	}
@@ -325,6 +332,11 @@ func (g *gen) received(to *client, u []byte) {
 					if t0 := from.sent[k%ring].Load(); t0 != 0 {
 						g.delivered.Add(1)
 						g.hist.add(now - t0)
+						if from.addr == to.addr {
+							g.same.add(now - t0)
+						} else {
+							g.cross.add(now - t0)
+						}
 					}
 				}
 			}
@@ -453,10 +465,12 @@ func (g *gen) setup() {
 	// Fresh Yjs client ids on every run: a server that kept the documents
 	// of an earlier run would ignore repeated (client, clock) pairs.
 	id := uint64(rand.Int32N(1<<30)) + 1<<20
+	addrs := strings.Split(*addr, ",")
 	for d := range *docs {
 		name := fmt.Sprintf("bench-%d", d)
 		for range *clients {
 			c := g.newClient(name, id)
+			c.addr = addrs[len(g.clients)%len(addrs)]
 			g.byID[id] = c
 			g.clients = append(g.clients, c)
 			id++
@@ -470,7 +484,7 @@ func (g *gen) load() Result {
 	// Spread the sends evenly: every millisecond, the clients that are due.
 	total := float64(len(g.clients)) * *rate
 	cpu0 := procCPU(*pid)
-	self0 := procCPU(os.Getpid())
+	self0 := procCPU1(os.Getpid())
 	stop := time.Now().Add(*warmup + *duration)
 	measureAt := time.Now().Add(*warmup)
 	var sent int64
@@ -488,7 +502,7 @@ func (g *gen) load() Result {
 			g.measuring.Store(true)
 			t0 = now
 			cpu0 = procCPU(*pid)
-			self0 = procCPU(os.Getpid())
+			self0 = procCPU1(os.Getpid())
 			measuredSent = sent
 		}
 		want := now.Sub(start).Seconds() * total
@@ -503,7 +517,7 @@ func (g *gen) load() Result {
 	elapsed := time.Since(t0).Seconds()
 	g.measuring.Store(false)
 	cpu1 := procCPU(*pid)
-	self1 := procCPU(os.Getpid())
+	self1 := procCPU1(os.Getpid())
 	in := float64(sent-measuredSent) / elapsed
 	time.Sleep(500 * time.Millisecond) // late deliveries still count as delivered, not as lost
 	res := Result{Docs: *docs, Clients: *clients, Rate: *rate, UpdatesIn: in,
@@ -511,15 +525,19 @@ func (g *gen) load() Result {
 		P50ms: g.hist.quantile(0.50), P99ms: g.hist.quantile(0.99), Maxms: g.hist.quantile(1),
 		Acks: float64(g.acks.Load()) / elapsed, ClosedByPeer: g.closed.Load(),
 		ServerCPU: (cpu1 - cpu0) / elapsed, GeneratorCPU: (self1 - self0) / elapsed, RSSMB: float64(procRSS(*pid)) / (1 << 20)}
+	if n := len(strings.Split(*addr, ",")); n > 1 {
+		res.Instances = n
+		res.P99SameMs, res.P99CrossMs, res.P50CrossMs = g.same.quantile(0.99), g.cross.quantile(0.99), g.cross.quantile(0.5)
+	}
 	return res
 }
 
 func (g *gen) idle() Result {
 	g.setup()
 	rss0 := procRSS(*pid)
-	cpu0, self0 := procCPU(*pid), procCPU(os.Getpid())
+	cpu0, self0 := procCPU(*pid), procCPU1(os.Getpid())
 	d := g.connectAll(g.clients)
-	cpu1, self1 := procCPU(*pid), procCPU(os.Getpid())
+	cpu1, self1 := procCPU(*pid), procCPU1(os.Getpid())
 	time.Sleep(3 * time.Second)
 	runtime.GC()
 	rss1 := procRSS(*pid)
@@ -559,9 +577,9 @@ func (g *gen) join() Result {
 		c.want = *docSize
 		cs = append(cs, c)
 	}
-	cpu0, self0 := procCPU(*pid), procCPU(os.Getpid())
+	cpu0, self0 := procCPU(*pid), procCPU1(os.Getpid())
 	d := g.connectAll(cs)
-	cpu1, self1 := procCPU(*pid), procCPU(os.Getpid())
+	cpu1, self1 := procCPU(*pid), procCPU1(os.Getpid())
 	return Result{Conns: len(cs), JoinSeconds: d.Seconds(), JoinBytes: *docSize, RSSMB: float64(procRSS(*pid)) / (1 << 20),
 		ServerCPU: (cpu1 - cpu0) / d.Seconds(), GeneratorCPU: (self1 - self0) / d.Seconds()}
 }
@@ -611,10 +629,20 @@ func (h *hist) quantile(q float64) float64 {
 }
 
 // procRSS reads a process's resident set size in bytes (0 if unknown).
-func procRSS(pid int) int64 {
-	if pid == 0 {
-		return 0
+// procRSS sums the resident memory of the processes in pids (a
+// comma-separated list).
+func procRSS(pids string) int64 {
+	var n int64
+	for _, p := range strings.Split(pids, ",") {
+		var pid int
+		if _, err := fmt.Sscan(p, &pid); err == nil && pid > 0 {
+			n += procRSS1(pid)
+		}
 	}
+	return n
+}
+
+func procRSS1(pid int) int64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
@@ -629,11 +657,20 @@ func procRSS(pid int) int64 {
 	return 0
 }
 
-// procCPU reads a process's user+system CPU time in seconds.
-func procCPU(pid int) float64 {
-	if pid == 0 {
-		return 0
+// procCPU sums the user+system CPU time, in seconds, of the processes in
+// pids (a comma-separated list).
+func procCPU(pids string) float64 {
+	var n float64
+	for _, p := range strings.Split(pids, ",") {
+		var pid int
+		if _, err := fmt.Sscan(p, &pid); err == nil && pid > 0 {
+			n += procCPU1(pid)
+		}
 	}
+	return n
+}
+
+func procCPU1(pid int) float64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0

@@ -1,7 +1,8 @@
-// Command rtserver runs Tandem's realtime service alone on an embedded
-// SQLite document log, for the benchmarks (until cmd/tandem serves the
-// same role with its full configuration). Every token is granted
-// read-write access: it measures the service, not authorization.
+// Command rtserver runs Tandem's realtime service alone, for the
+// benchmarks: on an embedded SQLite document log, or as one instance of a
+// fleet on PostgreSQL (-pg) with Redis between instances (-redis). Every
+// token is granted read-write access: it measures the service, not
+// authorization.
 package main
 
 import (
@@ -22,7 +23,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	tandem "github.com/tandem-docs/tandem"
 	"github.com/tandem-docs/tandem/collab"
+	"github.com/tandem-docs/tandem/postgres"
+	"github.com/tandem-docs/tandem/redis"
 	"github.com/tandem-docs/tandem/sqlite"
 )
 
@@ -30,6 +34,9 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8090", "listen address")
 	dbPath := flag.String("db", "", "document log database (default: a new file in a temporary directory)")
 	debug := flag.String("debug", "", "if set, serve /debug/pprof and /metrics on this address")
+	pg := flag.String("pg", "", "PostgreSQL DSN of the document log (default: SQLite)")
+	redisURL := flag.String("redis", "", "Redis URL of the bus between instances (default: one instance, no bus)")
+	prefix := flag.String("redis-prefix", "", "Redis key and channel prefix")
 	flag.Parse()
 	if *dbPath == "" {
 		dir, err := os.MkdirTemp("", "rtserver")
@@ -39,13 +46,32 @@ func main() {
 		defer os.RemoveAll(dir)
 		*dbPath = filepath.Join(dir, "documents.db")
 	}
-	db, err := sqlite.Open(*dbPath)
-	if err != nil {
-		log.Fatal(err)
+	var dlog tandem.DocumentLog
+	if *pg != "" {
+		db, err := postgres.Open(context.Background(), *pg)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if dlog, err = postgres.NewDocumentLog(context.Background(), db); err != nil {
+			log.Fatal(err)
+		}
+	} else {
+		db, err := sqlite.Open(*dbPath)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer db.Close()
+		if dlog, err = sqlite.NewDocumentLog(context.Background(), db); err != nil {
+			log.Fatal(err)
+		}
 	}
-	dlog, err := sqlite.NewDocumentLog(context.Background(), db)
-	if err != nil {
-		log.Fatal(err)
+	var bus tandem.DocumentBus
+	if *redisURL != "" {
+		rc, err := redis.Open(*redisURL, redis.Options{Prefix: *prefix})
+		if err != nil {
+			log.Fatal(err)
+		}
+		bus = rc.Bus()
 	}
 	reg := prometheus.NewRegistry()
 	if *debug != "" {
@@ -55,8 +81,8 @@ func main() {
 		dm.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		go http.ListenAndServe(*debug, dm)
 	}
-	allow := collab.AuthorizerFunc(func(ctx context.Context, cred collab.Credentials, doc string) (collab.Access, error) {
-		return collab.Access{UserID: "bench", Permission: collab.PermissionReadWrite}, nil
+	allow := collab.AuthorizerFunc(func(ctx context.Context, cred tandem.Credentials, doc string) (collab.Grant, error) {
+		return collab.Grant{UserID: "bench", Access: tandem.AccessReadWrite}, nil
 	})
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv, err := collab.New(collab.Config{
@@ -65,6 +91,7 @@ func main() {
 		UpdateBurst:            5000,
 		ConnectionsPerDocument: 10000,
 		MaxDocumentBytes:       1 << 30,
+		Bus:                    bus,
 	}, dlog, allow, logger, reg)
 	if err != nil {
 		log.Fatal(err)
@@ -86,5 +113,4 @@ func main() {
 	defer cancel()
 	srv.Shutdown(ctx)
 	hs.Shutdown(ctx)
-	db.Close()
 }

@@ -7,14 +7,20 @@ import { client, sharedSocket, rng, sleep, waitFor, snapshot, tiptapParagraph, f
 
 const cfg = JSON.parse(process.argv[2])
 const rand = rng(cfg.seed || 1)
-const sockets = [sharedSocket(cfg.url), sharedSocket(cfg.url)]
+// With several servers (urls), clients are spread over them round robin.
+const urls = cfg.urls || [cfg.url]
+const sockets = [sharedSocket(urls[0]), sharedSocket(urls[1 % urls.length])]
 const clients = []
+let next = 0
 for (const doc of cfg.docs) {
   for (let i = 0; i < cfg.clients; i++) {
     const kind = i % 2 === 0 ? 'yws' : 'hp'
-    // Half the Hocuspocus clients multiplex documents over shared sockets.
-    const sock = kind === 'hp' && i % 4 === 1 ? sockets[cfg.docs.indexOf(doc) % 2] : undefined
-    clients.push(client(kind, kind === 'yws' ? cfg.url : cfg.url, doc, cfg.token, sock))
+    // One Hocuspocus client per document multiplexes over a shared socket
+    // (a socket carries a document name once).
+    const s = cfg.docs.indexOf(doc) % 2
+    const sock = kind === 'hp' && i === 1 ? sockets[s] : undefined
+    const url = sock ? urls[s % urls.length] : urls[next++ % urls.length]
+    clients.push(client(kind, url, doc, cfg.token, sock))
   }
 }
 await waitFor('initial sync', () => clients.every((c) => c.synced()))
@@ -46,7 +52,7 @@ async function edit (c, n) {
       await sleep(5 + rand() * 30)
       c.connect()
     }
-    await sleep(rand() * 4)
+    await sleep(rand() * (cfg.pause || 4))
   }
 }
 await Promise.all(clients.map((c) => edit(c, cfg.edits)))
@@ -58,7 +64,7 @@ try {
     const cs = byDoc(d)
     const s = snapshot(cs[0].ydoc)
     return cs.every((c) => c.synced() && snapshot(c.ydoc) === s)
-  }), 30000)
+  }), cfg.convergeMs || 30000)
 } catch (e) {
   for (const d of cfg.docs) {
     for (const c of byDoc(d)) console.error(d, c.kind, c.synced(), c.pending(), snapshot(c.ydoc).length)
@@ -70,8 +76,8 @@ try {
 const result = {}
 for (const [i, d] of cfg.docs.entries()) {
   const want = snapshot(byDoc(d)[0].ydoc)
-  for (const kind of ['yws', 'hp']) {
-    const late = client(kind, cfg.url, d, cfg.token)
+  for (const [k, kind] of ['yws', 'hp'].entries()) {
+    const late = client(kind, urls[(i + k) % urls.length], d, cfg.token)
     try {
       await waitFor('late joiner sync', () => late.synced() && snapshot(late.ydoc) === want, 15000)
     } catch (e) {

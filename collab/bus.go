@@ -1,0 +1,563 @@
+package collab
+
+import (
+	"context"
+	"time"
+
+	tandem "github.com/tandem-docs/tandem"
+	"github.com/tandem-docs/tandem/collab/ws"
+)
+
+// Several instances serving one document (Config.Bus set)
+//
+// Every instance with clients on a document keeps its own room. The log is
+// the one source of truth: an instance appends its clients' updates with
+// the next sequence numbers it knows of; when another instance got there
+// first the append fails with a conflict for that document, and the room
+// reads what it missed (ReadSince), applies it, drops from its pending
+// updates whatever the other instance already stored, and appends the rest
+// after it. After each commit the instance publishes the entries on the
+// bus; the others apply them at once (the usual path, a fraction of a
+// millisecond) and notice a gap in the sequence numbers if some message was
+// lost, and then read the log. While the bus is down, and as a safety net
+// while it is up, the log's heads are polled for every loaded document.
+//
+// Awareness travels over the bus only. Presence counts (connections per
+// document on the other instances) are exchanged through it every few
+// seconds and count against ConnectionsPerDocument.
+
+// maxRemoteBacklog bounds what a room keeps of bus messages it cannot apply
+// yet (a gap before them, or its own append in flight); past it they are
+// dropped and the room reads the log instead.
+const maxRemoteBacklog = 8 << 20
+
+// gapWait is how long a room waits for a missing message (messages of two
+// instances can arrive out of order) before reading the log.
+const gapWait = 20 * time.Millisecond
+
+// BusMessage implements tandem.BusListener.
+func (s *Server) BusMessage(m tandem.BusMessage) {
+	s.mu.Lock()
+	r := s.rooms[m.Document]
+	s.mu.Unlock()
+	if r == nil {
+		return
+	}
+	var batch ws.Batch
+	if m.Awareness != nil {
+		r.remoteAwareness(m.Awareness, &batch)
+	} else if len(m.Updates) > 0 {
+		r.busUpdates(m.Seq, m.Updates, &batch)
+	}
+	batch.Flush()
+}
+
+// BusStatus implements tandem.BusListener.
+func (s *Server) BusStatus(err error) {
+	if err != nil {
+		if !s.busDown.Swap(true) {
+			s.logger.Warn("the bus between realtime instances is down: polling the document log for other instances' edits", "err", err)
+		}
+		return
+	}
+	if s.busDown.Swap(false) {
+		s.logger.Info("the bus between realtime instances is back: catching up from the log")
+	}
+	// Messages published while it was down are lost: catch up.
+	for _, r := range s.snapshotRooms() {
+		r.startCatchUp()
+	}
+}
+
+// BusDown reports whether the bus is down (the instance then polls the log).
+func (s *Server) BusDown() bool { return s.bus != nil && s.busDown.Load() }
+
+// busUpdates takes entries another instance appended.
+func (r *room) busUpdates(first uint64, updates [][]byte, batch *ws.Batch) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.state == roomClosed {
+		return
+	}
+	if r.remote == nil {
+		r.remote = map[uint64][]byte{}
+	}
+	for i, u := range updates {
+		seq := first + uint64(i)
+		if seq > r.logSeq && r.remote[seq] == nil {
+			r.remote[seq] = u
+			r.remoteBytes += len(u)
+		}
+	}
+	if r.remoteBytes > maxRemoteBacklog {
+		clear(r.remote)
+		r.remoteBytes = 0
+		if r.state == roomReady {
+			go r.startCatchUp()
+		}
+		return
+	}
+	if r.state == roomReady {
+		if r.behind && r.s.bus != nil {
+			if r.resolveFromBus(batch) && len(r.pending) > 0 {
+				r.s.commit.enqueue(r)
+			}
+			return
+		}
+		r.drainRemote(batch)
+	}
+}
+
+// drainRemote applies the bus entries that follow the log position, if no
+// append of the room is in flight (its outcome decides the next position),
+// and schedules a read of the log if a gap remains (r.mu held).
+func (r *room) drainRemote(batch *ws.Batch) {
+	if len(r.remote) == 0 || r.inflight > 0 || r.behind || r.state != roomReady {
+		return
+	}
+	var ranges clockRanges
+	if len(r.pending) > 0 {
+		ranges = clockRanges{}
+	}
+	now := time.Now().UnixNano()
+	for {
+		u, ok := r.remote[r.logSeq+1]
+		if !ok {
+			break
+		}
+		delete(r.remote, r.logSeq+1)
+		r.remoteBytes -= len(u)
+		r.applyRemote(u, ranges, now, batch)
+		r.logSeq++
+	}
+	for seq, u := range r.remote {
+		if seq <= r.logSeq {
+			delete(r.remote, seq)
+			r.remoteBytes -= len(u)
+		}
+	}
+	r.rebase(ranges)
+	if len(r.remote) > 0 {
+		// A gap: wait briefly for the missing message, then read the log.
+		time.AfterFunc(gapWait, func() {
+			r.mu.Lock()
+			gap := len(r.remote) > 0 && r.state == roomReady
+			r.mu.Unlock()
+			if gap {
+				r.startCatchUp()
+			}
+		})
+	}
+}
+
+// applyRemote applies an update that is already in the log and sends what
+// it changed to the local clients; with ranges set, it records the clocks
+// the update covers (r.mu held).
+func (r *room) applyRemote(u []byte, ranges clockRanges, now int64, batch *ws.Batch) {
+	if ranges != nil {
+		if _, err := updateRanges(u, ranges); err != nil {
+			r.s.logger.Warn("cannot read the structs of a log entry", "document", r.name, "err", err)
+		}
+	}
+	r.emitted = nil
+	if err := r.doc.ApplyUpdate(u, remoteOrigin{}); err != nil {
+		// Another instance applied it before storing it; this one cannot.
+		// Nothing better to do than to say so: the entry stays in the log.
+		r.s.logger.Error("cannot apply a log entry", "document", r.name, "err", err)
+		return
+	}
+	r.size += int64(len(u))
+	r.logCount++
+	r.logBytes += int64(len(u))
+	emitted := r.emitted
+	r.emitted = nil
+	if emitted == nil {
+		return
+	}
+	r.version++
+	body := appendSync(make([]byte, 0, len(emitted)+8), syncUpdate, emitted)
+	if n := r.broadcast(body, nil, batch); n > 0 {
+		r.s.m.deliveries.Add(float64(n))
+		r.s.m.remoteUpdates.Inc()
+	}
+}
+
+// rebase drops from the pending updates what the entries just applied
+// already stored (r.mu held, nothing in flight).
+func (r *room) rebase(ranges clockRanges) {
+	if len(ranges) == 0 {
+		return
+	}
+	for i := range r.pending {
+		p := &r.pending[i]
+		if p.update == nil {
+			continue
+		}
+		u, err := withoutRanges(p.update, ranges)
+		if err != nil {
+			continue // keep it whole: stored twice is harmless, lost is not
+		}
+		if u == nil || emptyUpdate(u) {
+			r.s.m.dedupedUpdates.Inc()
+			u = nil
+		}
+		p.update = u
+	}
+}
+
+// conflicted handles an append that found another instance had appended
+// first. The other instance's entries usually arrive on the bus within a
+// millisecond or two (they may have already): the room applies them from
+// there and retries without reading the log; only if they do not come in
+// time (a lost message, no bus) does it read the log.
+func (r *room) conflicted() {
+	r.mu.Lock()
+	r.inflight = 0
+	r.behind = true
+	var batch ws.Batch
+	resolved := r.s.bus != nil && !r.s.busDown.Load() && r.resolveFromBus(&batch)
+	r.mu.Unlock()
+	batch.Flush()
+	if resolved {
+		r.s.commit.enqueue(r)
+		return
+	}
+	if r.s.bus == nil || r.s.busDown.Load() {
+		r.startCatchUp()
+		return
+	}
+	time.AfterFunc(conflictWait, func() {
+		r.mu.Lock()
+		behind := r.behind && r.state == roomReady
+		r.mu.Unlock()
+		if behind {
+			r.startCatchUp()
+		}
+	})
+}
+
+// conflictWait is how long a room that lost an append race waits for the
+// winner's entries on the bus before reading the log.
+const conflictWait = 30 * time.Millisecond
+
+// resolveFromBus applies the bus entries that follow the log position while
+// the room is behind; if any did, the room is no longer behind and its
+// pending updates are appended again after them (which may conflict again,
+// and the log decides again) (r.mu held, nothing in flight).
+func (r *room) resolveFromBus(batch *ws.Batch) bool {
+	if !r.behind || r.inflight > 0 || r.state != roomReady || r.remote[r.logSeq+1] == nil {
+		return false
+	}
+	r.behind = false
+	r.drainRemote(batch)
+	return true
+}
+
+// startCatchUp reads what the room missed from the log, in the background.
+func (r *room) startCatchUp() {
+	r.mu.Lock()
+	if r.catching || r.state != roomReady {
+		r.mu.Unlock()
+		return
+	}
+	r.catching = true
+	r.mu.Unlock()
+	go r.catchUp()
+}
+
+func (r *room) catchUp() {
+	s := r.s
+	for attempt := 0; ; attempt++ {
+		r.mu.Lock()
+		after := r.logSeq
+		r.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		st, err := s.log.ReadSince(ctx, r.name, after)
+		cancel()
+		r.mu.Lock()
+		if r.state != roomReady {
+			r.catching = false
+			r.mu.Unlock()
+			return
+		}
+		if err != nil {
+			r.mu.Unlock()
+			if attempt < 5 {
+				s.logger.Warn("catching up from the document log failed; retrying", "document", r.name, "err", err)
+				time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+				continue
+			}
+			s.logger.Error("catching up from the document log failed; closing the document", "document", r.name, "err", err)
+			r.mu.Lock()
+			r.catching = false
+			r.mu.Unlock()
+			r.fail(CloseStorageFailure, "storage failure: edits not saved; reconnect")
+			return
+		}
+		if r.inflight > 0 {
+			// An append is in flight: its outcome moves the position (or
+			// calls for another catch-up).
+			r.catching = false
+			r.mu.Unlock()
+			return
+		}
+		var batch ws.Batch
+		r.applyState(st, &batch)
+		r.behind = false
+		r.catching = false
+		more := len(r.pending) > 0
+		r.drainRemote(&batch)
+		r.mu.Unlock()
+		batch.Flush()
+		if more {
+			s.commit.enqueue(r)
+		}
+		return
+	}
+}
+
+// applyState applies what ReadSince returned beyond the room's position
+// (r.mu held, nothing in flight).
+func (r *room) applyState(st tandem.DocumentState, batch *ws.Batch) {
+	var ranges clockRanges
+	if len(r.pending) > 0 {
+		ranges = clockRanges{}
+	}
+	now := time.Now().UnixNano()
+	if st.Snapshot != nil && st.SnapshotSeq > r.logSeq {
+		r.applyRemote(st.Snapshot, ranges, now, batch)
+		r.logSeq = st.SnapshotSeq
+		r.snapSeq = max(r.snapSeq, st.SnapshotSeq)
+	}
+	for _, e := range st.Updates {
+		if e.Seq <= r.logSeq {
+			continue
+		}
+		r.applyRemote(e.Update, ranges, now, batch)
+		r.logSeq = e.Seq
+	}
+	r.rebase(ranges)
+}
+
+// syncWithLog brings a ready room up to the log's head, for a client that
+// joins: it may come from an instance that died after appending edits this
+// one has not heard of. With an append in flight nothing is needed: it
+// either succeeds (nobody else appended) or conflicts and catches up, and
+// the joiner's sync replies wait for it.
+func (r *room) syncWithLog(ctx context.Context) {
+	r.mu.Lock()
+	after := r.logSeq
+	ok := r.state == roomReady
+	r.mu.Unlock()
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st, err := r.s.log.ReadSince(ctx, r.name, after)
+	if err != nil {
+		r.s.logger.Warn("catching up a joined document failed", "document", r.name, "err", err)
+		r.startCatchUp()
+		return
+	}
+	var batch ws.Batch
+	r.mu.Lock()
+	if r.state == roomReady && r.inflight == 0 && !r.behind {
+		r.applyState(st, &batch)
+		r.drainRemote(&batch)
+	}
+	r.mu.Unlock()
+	batch.Flush()
+}
+
+// remoteAwareness takes an awareness update from another instance.
+func (r *room) remoteAwareness(payload []byte, batch *ws.Batch) {
+	entries, err := parseAwareness(nil, payload)
+	if err != nil {
+		r.s.logger.Warn("malformed awareness from the bus", "document", r.name, "err", err)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.state != roomReady {
+		return
+	}
+	now := time.Now().UnixNano()
+	for _, e := range entries {
+		cur := r.awareness[e.clientID]
+		if string(e.state) == "null" {
+			if cur != nil && e.clock >= cur.clock {
+				delete(r.awareness, e.clientID)
+				cur.owner.dropClient(e.clientID)
+			}
+			continue
+		}
+		if cur == nil {
+			if len(r.awareness) >= maxAwarenessStates {
+				continue
+			}
+			cur = &awareState{}
+			r.awareness[e.clientID] = cur
+		} else if cur.owner != nil {
+			// The client moved to another instance.
+			cur.owner.dropClient(e.clientID)
+			cur.owner = nil
+		}
+		if e.clock >= cur.clock {
+			cur.clock = e.clock
+			cur.state = append(cur.state[:0], e.state...)
+		}
+		cur.lastSeen = now
+	}
+	if len(r.bindings) > 0 {
+		r.broadcastAwareness(payload, batch)
+	}
+}
+
+// maxAwarenessStates bounds the awareness states one room keeps.
+const maxAwarenessStates = 1 << 14
+
+// publish hands messages to the publisher goroutine. Delivery is best
+// effort: if the bus is far behind, messages are dropped and the receivers
+// notice the gap.
+func (s *Server) publish(msgs []tandem.BusMessage) {
+	if s.bus == nil {
+		return
+	}
+	select {
+	case s.pubQ <- append([]tandem.BusMessage(nil), msgs...):
+	default:
+		s.m.busDropped.Add(float64(len(msgs)))
+	}
+}
+
+func (s *Server) publishAwareness(doc string, payload []byte) {
+	if s.bus == nil {
+		return
+	}
+	s.publish([]tandem.BusMessage{{Document: doc, Awareness: append([]byte(nil), payload...)}})
+}
+
+// publisher sends what publish queued, batching what accumulated.
+func (s *Server) publisher() {
+	defer s.wg.Done()
+	var msgs []tandem.BusMessage
+	for {
+		select {
+		case <-s.stop:
+			return
+		case m := <-s.pubQ:
+			msgs = append(msgs[:0], m...)
+		}
+	more:
+		for len(msgs) < 4096 {
+			select {
+			case m := <-s.pubQ:
+				msgs = append(msgs, m...)
+			default:
+				break more
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if err := s.bus.Publish(ctx, msgs...); err != nil {
+			s.m.busDropped.Add(float64(len(msgs)))
+			s.logger.Debug("bus publish failed", "err", err)
+		}
+		cancel()
+		clear(msgs)
+	}
+}
+
+func (s *Server) unsubscribe(doc string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := s.bus.Unsubscribe(ctx, doc); err != nil {
+		s.logger.Debug("bus unsubscribe failed", "document", doc, "err", err)
+	}
+}
+
+// cluster runs the periodic work of a multi-instance deployment: polling
+// the log's heads (often while the bus is down, rarely as a safety net
+// while it is up) and exchanging presence counts.
+func (s *Server) cluster() {
+	defer s.wg.Done()
+	tick := time.NewTicker(s.cfg.DownPollInterval)
+	defer tick.Stop()
+	var lastPoll, lastPresence time.Time
+	for {
+		select {
+		case <-s.stop:
+			return
+		case now := <-tick.C:
+			if s.busDown.Load() || now.Sub(lastPoll) >= s.cfg.PollInterval {
+				lastPoll = now
+				s.pollHeads()
+			}
+			if now.Sub(lastPresence) >= s.cfg.PresenceInterval {
+				lastPresence = now
+				s.exchangePresence()
+			}
+		}
+	}
+}
+
+// pollHeads catches up every loaded document that others appended to.
+func (s *Server) pollHeads() {
+	rooms := s.snapshotRooms()
+	names := make([]string, 0, len(rooms))
+	pos := make(map[string]*room, len(rooms))
+	for _, r := range rooms {
+		r.mu.Lock()
+		if r.state == roomReady {
+			names = append(names, r.name)
+			pos[r.name] = r
+		}
+		r.mu.Unlock()
+	}
+	for len(names) > 0 {
+		chunk := names[:min(len(names), 1000)]
+		names = names[len(chunk):]
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		heads, err := s.log.Heads(ctx, chunk)
+		cancel()
+		if err != nil {
+			s.logger.Warn("polling the document log failed", "err", err)
+			return
+		}
+		for _, d := range chunk {
+			r := pos[d]
+			r.mu.Lock()
+			behind := heads[d] > r.logSeq+uint64(r.inflight) && r.state == roomReady
+			r.mu.Unlock()
+			if behind {
+				s.m.polledCatchUps.Inc()
+				r.startCatchUp()
+			}
+		}
+	}
+}
+
+// exchangePresence publishes this instance's connection counts and takes
+// the other instances'.
+func (s *Server) exchangePresence() {
+	rooms := s.snapshotRooms()
+	local := make(map[string]int, len(rooms))
+	for _, r := range rooms {
+		r.mu.Lock()
+		if n := len(r.bindings); n > 0 {
+			local[r.name] = n
+		}
+		r.mu.Unlock()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	others, err := s.bus.Presence(ctx, local)
+	cancel()
+	if err != nil {
+		return // counts stay as they were; the bus status says why
+	}
+	for _, r := range rooms {
+		r.mu.Lock()
+		r.remoteConns = others[r.name]
+		r.mu.Unlock()
+	}
+}
