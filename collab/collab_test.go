@@ -221,6 +221,53 @@ func TestSlowClientIsDisconnected(t *testing.T) {
 	const n = 160
 	start := time.Now()
 	got := func() int { return fast.count(func(b []byte) bool { return bytes.Contains(b, []byte("zzzz")) }) }
+	// Once the server gives up on the slow client it waits only a couple
+	// of seconds for it to take the rest of its stream (the close frame
+	// included) before it drops the socket; so the slow client starts
+	// reading as soon as the server has closed it, while the writer goes
+	// on, however slow the machine is.
+	slowCode := make(chan int, 1)
+	drain := func() {
+		nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+		frames := 0
+		for {
+			var h [2]byte
+			if _, err := io.ReadFull(br, h[:]); err != nil {
+				t.Errorf("slow client: no close frame after %d frames: %v", frames, err)
+				slowCode <- 0
+				return
+			}
+			frames++
+			l := int(h[1] & 0x7f)
+			switch l {
+			case 126:
+				var x [2]byte
+				io.ReadFull(br, x[:])
+				l = int(binary.BigEndian.Uint16(x[:]))
+			case 127:
+				var x [8]byte
+				io.ReadFull(br, x[:])
+				l = int(binary.BigEndian.Uint64(x[:]))
+			}
+			p := make([]byte, l)
+			if k, err := io.ReadFull(br, p); err != nil {
+				t.Errorf("slow client: frame %d header %x len %d: read %d: %v", frames, h, l, k, err)
+				slowCode <- 0
+				return
+			}
+			if h[0]&0x0f == ws.OpClose {
+				slowCode <- int(binary.BigEndian.Uint16(p))
+				return
+			}
+		}
+	}
+	draining := false
+	checkSlow := func() {
+		if !draining && ts.srv.Stats().Connections < 3 {
+			draining = true
+			go drain()
+		}
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for i := range n {
 		w.send(updateMsg(textInsert(7, uint64(i*len(chunk)), chunk)))
@@ -230,8 +277,10 @@ func TestSlowClientIsDisconnected(t *testing.T) {
 			if time.Now().After(deadline) {
 				t.Fatalf("fast client got %d of %d updates", got(), i+1)
 			}
+			checkSlow()
 			time.Sleep(time.Millisecond)
 		}
+		checkSlow()
 	}
 	for got() < n {
 		if time.Now().After(deadline) {
@@ -240,35 +289,10 @@ func TestSlowClientIsDisconnected(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	t.Logf("fast client received %d updates of 64 KiB in %v", n, time.Since(start))
-	// Now drain the slow socket: its stream ends with a 4408 close frame.
-	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
-	code := 0
-	frames := 0
-	for code == 0 {
-		var h [2]byte
-		if _, err := io.ReadFull(br, h[:]); err != nil {
-			t.Fatalf("slow client: no close frame after %d frames: %v", frames, err)
-		}
-		frames++
-		l := int(h[1] & 0x7f)
-		switch l {
-		case 126:
-			var x [2]byte
-			io.ReadFull(br, x[:])
-			l = int(binary.BigEndian.Uint16(x[:]))
-		case 127:
-			var x [8]byte
-			io.ReadFull(br, x[:])
-			l = int(binary.BigEndian.Uint64(x[:]))
-		}
-		p := make([]byte, l)
-		if k, err := io.ReadFull(br, p); err != nil {
-			t.Fatalf("frame %d header %x len %d: read %d: %v", frames, h, l, k, err)
-		}
-		if h[0]&0x0f == ws.OpClose {
-			code = int(binary.BigEndian.Uint16(p))
-		}
+	if !draining {
+		t.Fatal("the slow client was not disconnected")
 	}
+	code := <-slowCode
 	if code != CloseTooSlow {
 		t.Fatalf("slow client closed with %d, want %d", code, CloseTooSlow)
 	}

@@ -72,6 +72,7 @@ type Result struct {
 	Expected      float64 `json:"expected_deliveries_per_s,omitempty"`
 	P50ms         float64 `json:"p50_ms,omitempty"`
 	P99ms         float64 `json:"p99_ms,omitempty"`
+	P999ms        float64 `json:"p999_ms,omitempty"`
 	Instances     int     `json:"instances,omitempty"`
 	P99SameMs     float64 `json:"p99_same_instance_ms,omitempty"`
 	P99CrossMs    float64 `json:"p99_cross_instance_ms,omitempty"`
@@ -88,6 +89,14 @@ type Result struct {
 	JoinBytes     int     `json:"join_bytes,omitempty"`
 	ClosedByPeer  int64   `json:"closed,omitempty"`
 	GeneratorCPU  float64 `json:"generator_cpu,omitempty"`
+	// How much the machine's other work got in the way: the time the
+	// server's and the generator's threads spent runnable but waiting for
+	// a CPU (per second of measurement), how busy each core was in all,
+	// and the load average when the run started.
+	ServerRunqWait    float64   `json:"server_runqueue_wait,omitempty"`
+	GeneratorRunqWait float64   `json:"generator_runqueue_wait,omitempty"`
+	CoreBusy          []float64 `json:"core_busy,omitempty"`
+	LoadAvg           float64   `json:"loadavg,omitempty"`
 	ServerVersion string  `json:"-"`
 }
 
@@ -489,6 +498,8 @@ func (g *gen) load() Result {
 	measureAt := time.Now().Add(*warmup)
 	var sent int64
 	var measuredSent int64
+	var sys0 sysSample
+	load0 := loadAvg()
 	var t0 time.Time
 	start := time.Now()
 	next := 0
@@ -503,6 +514,7 @@ func (g *gen) load() Result {
 			t0 = now
 			cpu0 = procCPU(*pid)
 			self0 = procCPU1(os.Getpid())
+			sys0 = sampleSys()
 			measuredSent = sent
 		}
 		want := now.Sub(start).Seconds() * total
@@ -518,13 +530,16 @@ func (g *gen) load() Result {
 	g.measuring.Store(false)
 	cpu1 := procCPU(*pid)
 	self1 := procCPU1(os.Getpid())
+	sys1 := sampleSys()
 	in := float64(sent-measuredSent) / elapsed
 	time.Sleep(500 * time.Millisecond) // late deliveries still count as delivered, not as lost
 	res := Result{Docs: *docs, Clients: *clients, Rate: *rate, UpdatesIn: in,
 		Deliveries: float64(g.delivered.Load()) / elapsed, Expected: in * float64(*clients-1),
-		P50ms: g.hist.quantile(0.50), P99ms: g.hist.quantile(0.99), Maxms: g.hist.quantile(1),
+		P50ms: g.hist.quantile(0.50), P99ms: g.hist.quantile(0.99), P999ms: g.hist.quantile(0.999), Maxms: g.hist.quantile(1),
 		Acks: float64(g.acks.Load()) / elapsed, ClosedByPeer: g.closed.Load(),
 		ServerCPU: (cpu1 - cpu0) / elapsed, GeneratorCPU: (self1 - self0) / elapsed, RSSMB: float64(procRSS(*pid)) / (1 << 20)}
+	sys1.diff(sys0, elapsed, &res)
+	res.LoadAvg = load0
 	if n := len(strings.Split(*addr, ",")); n > 1 {
 		res.Instances = n
 		res.P99SameMs, res.P99CrossMs, res.P50CrossMs = g.same.quantile(0.99), g.cross.quantile(0.99), g.cross.quantile(0.5)
@@ -685,4 +700,75 @@ func procCPU1(pid int) float64 {
 	fmt.Sscan(f[11], &ut)
 	fmt.Sscan(f[12], &st)
 	return (ut + st) / 100 // clock ticks (USER_HZ is 100 on Linux)
+}
+
+// sysSample is what the kernel says about contention: the run-queue wait of
+// the server's and the generator's threads (schedstat, nanoseconds) and
+// every core's busy and total time (/proc/stat, clock ticks).
+type sysSample struct {
+	serverWait, selfWait int64
+	busy, total          []int64
+}
+
+func sampleSys() sysSample {
+	var s sysSample
+	for _, p := range strings.Split(*pid, ",") {
+		var n int
+		if _, err := fmt.Sscan(p, &n); err == nil && n > 0 {
+			s.serverWait += runqWait(n)
+		}
+	}
+	s.selfWait = runqWait(os.Getpid())
+	b, _ := os.ReadFile("/proc/stat")
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 8 || !strings.HasPrefix(f[0], "cpu") || f[0] == "cpu" {
+			continue
+		}
+		var busy, total int64
+		for i, v := range f[1:] {
+			var x int64
+			fmt.Sscan(v, &x)
+			total += x
+			if i != 3 && i != 4 { // idle, iowait
+				busy += x
+			}
+		}
+		s.busy = append(s.busy, busy)
+		s.total = append(s.total, total)
+	}
+	return s
+}
+
+// runqWait sums the run-queue wait of a process's threads.
+func runqWait(pid int) int64 {
+	dirs, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	var n int64
+	for _, d := range dirs {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, d.Name()))
+		if err != nil {
+			continue
+		}
+		var run, wait int64
+		fmt.Sscan(string(b), &run, &wait)
+		n += wait
+	}
+	return n
+}
+
+func (s sysSample) diff(s0 sysSample, elapsed float64, r *Result) {
+	r.ServerRunqWait = float64(s.serverWait-s0.serverWait) / 1e9 / elapsed
+	r.GeneratorRunqWait = float64(s.selfWait-s0.selfWait) / 1e9 / elapsed
+	for i := range min(len(s.busy), len(s0.busy)) {
+		if t := s.total[i] - s0.total[i]; t > 0 {
+			r.CoreBusy = append(r.CoreBusy, float64(s.busy[i]-s0.busy[i])/float64(t))
+		}
+	}
+}
+
+func loadAvg() float64 {
+	b, _ := os.ReadFile("/proc/loadavg")
+	var l float64
+	fmt.Sscan(string(b), &l)
+	return l
 }

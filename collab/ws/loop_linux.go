@@ -947,6 +947,14 @@ func (p *poller) feedEarly(c *Conn) {
 
 func (p *poller) read(c *Conn) {
 	p.feedEarly(c)
+	if c.destroyed {
+		// The early bytes ended the connection (a close frame right after
+		// the handshake): its descriptor is closed and its number may
+		// already belong to a new socket, possibly a blocking one being
+		// dialed on another goroutine. Reading it would steal that
+		// socket's bytes, or block the whole loop.
+		return
+	}
 	for {
 		n, err := syscall.Read(c.fd, p.buf)
 		if err == syscall.EINTR {
