@@ -61,34 +61,34 @@ var (
 
 // Result is one line of JSON output.
 type Result struct {
-	Server        string  `json:"server"`
-	Dialect       string  `json:"dialect"`
-	Mode          string  `json:"mode"`
-	Docs          int     `json:"docs,omitempty"`
-	Clients       int     `json:"clients_per_doc,omitempty"`
-	Rate          float64 `json:"rate_per_client,omitempty"`
-	UpdatesIn     float64 `json:"updates_in_per_s,omitempty"`
-	Deliveries    float64 `json:"deliveries_per_s,omitempty"`
-	Expected      float64 `json:"expected_deliveries_per_s,omitempty"`
-	P50ms         float64 `json:"p50_ms,omitempty"`
-	P99ms         float64 `json:"p99_ms,omitempty"`
-	P999ms        float64 `json:"p999_ms,omitempty"`
-	Instances     int     `json:"instances,omitempty"`
-	P99SameMs     float64 `json:"p99_same_instance_ms,omitempty"`
-	P99CrossMs    float64 `json:"p99_cross_instance_ms,omitempty"`
-	P50CrossMs    float64 `json:"p50_cross_instance_ms,omitempty"`
-	Maxms         float64 `json:"max_ms,omitempty"`
-	Lost          int64   `json:"undelivered,omitempty"`
-	Acks          float64 `json:"acks_per_s,omitempty"`
-	ServerCPU     float64 `json:"server_cpu,omitempty"`
-	RSSMB         float64 `json:"server_rss_mb,omitempty"`
-	Conns         int     `json:"connections,omitempty"`
-	ConnPerS      float64 `json:"connections_with_sync_per_s,omitempty"`
-	RSSPerConnKB  float64 `json:"rss_per_connection_kb,omitempty"`
-	JoinSeconds   float64 `json:"all_joined_s,omitempty"`
-	JoinBytes     int     `json:"join_bytes,omitempty"`
-	ClosedByPeer  int64   `json:"closed,omitempty"`
-	GeneratorCPU  float64 `json:"generator_cpu,omitempty"`
+	Server       string  `json:"server"`
+	Dialect      string  `json:"dialect"`
+	Mode         string  `json:"mode"`
+	Docs         int     `json:"docs,omitempty"`
+	Clients      int     `json:"clients_per_doc,omitempty"`
+	Rate         float64 `json:"rate_per_client,omitempty"`
+	UpdatesIn    float64 `json:"updates_in_per_s,omitempty"`
+	Deliveries   float64 `json:"deliveries_per_s,omitempty"`
+	Expected     float64 `json:"expected_deliveries_per_s,omitempty"`
+	P50ms        float64 `json:"p50_ms,omitempty"`
+	P99ms        float64 `json:"p99_ms,omitempty"`
+	P999ms       float64 `json:"p999_ms,omitempty"`
+	Instances    int     `json:"instances,omitempty"`
+	P99SameMs    float64 `json:"p99_same_instance_ms,omitempty"`
+	P99CrossMs   float64 `json:"p99_cross_instance_ms,omitempty"`
+	P50CrossMs   float64 `json:"p50_cross_instance_ms,omitempty"`
+	Maxms        float64 `json:"max_ms,omitempty"`
+	Lost         int64   `json:"undelivered,omitempty"`
+	Acks         float64 `json:"acks_per_s,omitempty"`
+	ServerCPU    float64 `json:"server_cpu,omitempty"`
+	RSSMB        float64 `json:"server_rss_mb,omitempty"`
+	Conns        int     `json:"connections,omitempty"`
+	ConnPerS     float64 `json:"connections_with_sync_per_s,omitempty"`
+	RSSPerConnKB float64 `json:"rss_per_connection_kb,omitempty"`
+	JoinSeconds  float64 `json:"all_joined_s,omitempty"`
+	JoinBytes    int     `json:"join_bytes,omitempty"`
+	ClosedByPeer int64   `json:"closed,omitempty"`
+	GeneratorCPU float64 `json:"generator_cpu,omitempty"`
 	// How much the machine's other work got in the way: the time the
 	// server's and the generator's threads spent runnable but waiting for
 	// a CPU (per second of measurement), how busy each core was in all,
@@ -97,7 +97,7 @@ type Result struct {
 	GeneratorRunqWait float64   `json:"generator_runqueue_wait,omitempty"`
 	CoreBusy          []float64 `json:"core_busy,omitempty"`
 	LoadAvg           float64   `json:"loadavg,omitempty"`
-	ServerVersion string  `json:"-"`
+	ServerVersion     string    `json:"-"`
 }
 
 func main() {
