@@ -105,7 +105,14 @@ type Organizations interface {
 	// favorites. Removing the last owner is a conflict.
 	RemoveMember(ctx context.Context, organizationID, userID string) error
 
-	CreateInvitation(ctx context.Context, inv Invitation) error
+	// CreateInvitation adds inv unless its organization has maxPending
+	// pending invitations (neither accepted nor expired at inv.CreatedAt)
+	// already, which is a conflict. The count and the insert are one
+	// transaction, so concurrent invitations cannot pass the limit
+	// together. Invitations of the organization that expired unaccepted
+	// are deleted in the same transaction: they can no longer be used, and
+	// so the organization's list stays bounded.
+	CreateInvitation(ctx context.Context, inv Invitation, maxPending int) error
 	InvitationByHash(ctx context.Context, hash string) (Invitation, error)
 	// ListInvitations lists the organization's invitations not yet accepted.
 	ListInvitations(ctx context.Context, organizationID string) ([]Invitation, error)

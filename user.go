@@ -98,6 +98,12 @@ type Accounts interface {
 	// Session returns the session with that id; expired sessions are
 	// returned too, the caller checks ExpiresAt.
 	Session(ctx context.Context, id string) (Session, error)
+	// SessionMembership returns the session with that id and, from the
+	// same query, the user's membership of the organization the session
+	// works in: a zero Membership if it works in none or the user is no
+	// longer a member there. Every request authenticated by a session
+	// asks.
+	SessionMembership(ctx context.Context, id string) (Session, Membership, error)
 	// TouchSession records activity and extends the session's expiry.
 	TouchSession(ctx context.Context, id string, seen, expires time.Time) error
 	SetSessionOrganization(ctx context.Context, id, organizationID string) error
@@ -109,6 +115,9 @@ type Accounts interface {
 
 	CreateAPIToken(ctx context.Context, t APIToken) error
 	APITokenByHash(ctx context.Context, hash string) (APIToken, error)
+	// APITokenMembership is SessionMembership for the API token with that
+	// hash and its organization.
+	APITokenMembership(ctx context.Context, hash string) (APIToken, Membership, error)
 	ListAPITokens(ctx context.Context, organizationID, userID string) ([]APIToken, error)
 	DeleteAPIToken(ctx context.Context, organizationID, userID, id string) error
 	TouchAPIToken(ctx context.Context, id string, at time.Time) error

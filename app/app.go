@@ -51,8 +51,11 @@ type Config struct {
 	SessionIdle     time.Duration // default 14 days without use
 	SessionLifetime time.Duration // default 90 days in all
 	InvitationTTL   time.Duration // default 7 days
-	TrashRetention  time.Duration // default 30 days
-	TOTPIssuer      string        // default "Tandem"
+	// MaxPendingInvitations bounds the invitations an organization has
+	// pending at once. Default: MaxPendingInvitations.
+	MaxPendingInvitations int
+	TrashRetention        time.Duration // default 30 days
+	TOTPIssuer            string        // default "Tandem"
 
 	Logger *slog.Logger
 	// Now returns the current time; tests set it.
@@ -73,6 +76,8 @@ type App struct {
 	dummy   string // a hash to verify against when the account does not exist
 	log     *slog.Logger
 	changes tandem.PermissionChanges
+	// logKey keys the hashes that stand for email addresses in logs.
+	logKey [32]byte
 }
 
 // New returns an App over cfg.Stores.
@@ -111,6 +116,9 @@ func New(cfg Config) (*App, error) {
 	if cfg.InvitationTTL <= 0 {
 		cfg.InvitationTTL = 7 * 24 * time.Hour
 	}
+	if cfg.MaxPendingInvitations <= 0 {
+		cfg.MaxPendingInvitations = MaxPendingInvitations
+	}
 	if cfg.TrashRetention <= 0 {
 		cfg.TrashRetention = 30 * 24 * time.Hour
 	}
@@ -127,6 +135,7 @@ func New(cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.dummy = dummy
+	rand.Read(a.logKey[:])
 	return a, nil
 }
 

@@ -2,6 +2,9 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"time"
@@ -167,6 +170,8 @@ func (a *App) Login(ctx context.Context, in LoginInput) (LoginResult, error) {
 		a.failed(ctx, keys)
 		if known {
 			a.auditUser(ctx, u.ID, "", in.IP, tandem.AuditLoginFailed, map[string]string{"reason": "password"})
+		} else {
+			a.logUnknownLogin(ctx, email, in.IP)
 		}
 		return LoginResult{}, genericLoginError
 	}
@@ -190,6 +195,21 @@ func (a *App) Login(ctx context.Context, in LoginInput) (LoginResult, error) {
 	}
 	a.auditUser(ctx, u.ID, orgID, in.IP, tandem.AuditLogin, nil)
 	return res, nil
+}
+
+// logUnknownLogin records a failed login for an email with no account.
+// Such an attempt concerns no organization (an audit log entry in one
+// would show its admins probes that are not about them), so it goes to the
+// process log as a security event, where operators watch for password
+// spraying. The address is logged as a keyed hash, never in clear: people
+// type passwords into the email field, and logs travel further than the
+// database. The hash is the same for the same address within one process,
+// enough to see one address tried from many places or many from one.
+func (a *App) logUnknownLogin(ctx context.Context, email, ip string) {
+	m := hmac.New(sha256.New, a.logKey[:])
+	m.Write([]byte(email))
+	a.log.WarnContext(ctx, "login failed", "reason", "unknown_account",
+		"email_hash", hex.EncodeToString(m.Sum(nil)[:12]), "ip", truncate(ip, 64))
 }
 
 // defaultOrganization is the organization a new session works in: the
@@ -262,7 +282,7 @@ func (a *App) Authenticate(ctx context.Context, c tandem.Credentials) (Principal
 	now := a.now()
 	switch {
 	case strings.HasPrefix(token, prefixSession):
-		se, err := a.s.Accounts.Session(ctx, hashToken(token))
+		se, m, err := a.s.Accounts.SessionMembership(ctx, hashToken(token))
 		if errors.Is(err, tandem.ErrNotFound) {
 			return Principal{}, unauthorized
 		}
@@ -279,9 +299,9 @@ func (a *App) Authenticate(ctx context.Context, c tandem.Credentials) (Principal
 			}
 		}
 		p := Principal{Kind: KindSession, UserID: se.UserID, SessionID: se.ID, Scope: tandem.ScopeReadWrite}
-		return a.withMembership(ctx, p, se.OrganizationID)
+		return withMembership(p, m), nil
 	case strings.HasPrefix(token, prefixAPIToken):
-		t, err := a.s.Accounts.APITokenByHash(ctx, hashToken(token))
+		t, m, err := a.s.Accounts.APITokenMembership(ctx, hashToken(token))
 		if errors.Is(err, tandem.ErrNotFound) {
 			return Principal{}, unauthorized
 		}
@@ -296,11 +316,7 @@ func (a *App) Authenticate(ctx context.Context, c tandem.Credentials) (Principal
 				return Principal{}, err
 			}
 		}
-		p := Principal{Kind: KindToken, UserID: t.UserID, TokenID: t.ID, Scope: t.Scope}
-		p, err = a.withMembership(ctx, p, t.OrganizationID)
-		if err != nil {
-			return Principal{}, err
-		}
+		p := withMembership(Principal{Kind: KindToken, UserID: t.UserID, TokenID: t.ID, Scope: t.Scope}, m)
 		if p.Role == "" { // removed from the organization
 			return Principal{}, unauthorized
 		}
@@ -321,21 +337,15 @@ func (a *App) Authenticate(ctx context.Context, c tandem.Credentials) (Principal
 	return Principal{}, unauthorized
 }
 
-// withMembership fills in the principal's role in organizationID; a user
-// who is no longer a member keeps no organization.
-func (a *App) withMembership(ctx context.Context, p Principal, organizationID string) (Principal, error) {
-	if organizationID == "" {
-		return p, nil
+// withMembership puts the principal in the organization of m, with its
+// role there; a zero m (no organization, or a user who is no longer a
+// member) leaves it in none.
+func withMembership(p Principal, m tandem.Membership) Principal {
+	if m.Organization.ID == "" || !m.Role.Valid() {
+		return p
 	}
-	m, err := a.s.Organizations.Membership(ctx, organizationID, p.UserID)
-	if errors.Is(err, tandem.ErrNotFound) {
-		return p, nil
-	}
-	if err != nil {
-		return Principal{}, err
-	}
-	p.OrganizationID, p.Role, p.DefaultAccess = organizationID, m.Role, m.Organization.DefaultAccess
-	return p, nil
+	p.OrganizationID, p.Role, p.DefaultAccess = m.Organization.ID, m.Role, m.Organization.DefaultAccess
+	return p
 }
 
 // Logout ends the principal's session on the server.
@@ -456,16 +466,17 @@ func (a *App) SwitchOrganization(ctx context.Context, p Principal, organizationI
 	if err := checkID("organization_id", organizationID); err != nil {
 		return Principal{}, err
 	}
-	if _, err := a.s.Organizations.Member(ctx, organizationID, p.UserID); err != nil {
-		if errors.Is(err, tandem.ErrNotFound) {
-			return Principal{}, tandem.Errorf(tandem.CodeNotFound, "organization not found")
-		}
+	m, err := a.s.Organizations.Membership(ctx, organizationID, p.UserID)
+	if errors.Is(err, tandem.ErrNotFound) {
+		return Principal{}, tandem.Errorf(tandem.CodeNotFound, "organization not found")
+	}
+	if err != nil {
 		return Principal{}, err
 	}
 	if err := a.s.Accounts.SetSessionOrganization(ctx, p.SessionID, organizationID); err != nil {
 		return Principal{}, err
 	}
 	q := p
-	q.OrganizationID, q.Role = "", ""
-	return a.withMembership(ctx, q, organizationID)
+	q.OrganizationID, q.Role, q.DefaultAccess = "", "", ""
+	return withMembership(q, m), nil
 }

@@ -1,8 +1,12 @@
 package app_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -280,4 +284,73 @@ func TestTOTP(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestUnknownAccountLogin checks that a failed login for an email without
+// an account is logged as a security event, with the address hashed, and
+// lands in no organization's audit log.
+func TestUnknownAccountLogin(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		var buf syncBuffer
+		logger := slog.New(slog.NewJSONHandler(&buf, nil))
+		e = newEnv(t, e.stores, func(c *app.Config) { c.Logger = logger })
+		o := e.owner()
+		typos := []string{"nobody@example.com", "nobody@example.com", "Tr0ub4dor&3 typed in the wrong field", "other@example.com"}
+		for _, email := range typos {
+			_, err := e.app.Login(ctx, app.LoginInput{Email: email, Password: "wrong password!", IP: "198.51.100.7"})
+			wantCode(t, err, tandem.CodeUnauthorized)
+		}
+		var hashes []string
+		for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("log line %q: %v", line, err)
+			}
+			if rec["msg"] != "login failed" {
+				continue
+			}
+			if rec["level"] != "WARN" || rec["reason"] != "unknown_account" || rec["ip"] != "198.51.100.7" {
+				t.Fatalf("log record = %v", rec)
+			}
+			h, _ := rec["email_hash"].(string)
+			if len(h) != 24 {
+				t.Fatalf("email_hash = %q", h)
+			}
+			hashes = append(hashes, h)
+		}
+		if len(hashes) != len(typos) {
+			t.Fatalf("%d failed-login records for %d attempts:\n%s", len(hashes), len(typos), buf.String())
+		}
+		if hashes[0] != hashes[1] || hashes[0] == hashes[2] || hashes[0] == hashes[3] {
+			t.Fatalf("hashes %v: the same address must hash the same, others differently", hashes)
+		}
+		for _, secret := range []string{"nobody", "other@", "Tr0ub4dor", "wrong password"} {
+			if strings.Contains(strings.ToLower(buf.String()), strings.ToLower(secret)) {
+				t.Fatalf("the log shows %q:\n%s", secret, buf.String())
+			}
+		}
+		page, err := e.app.ListAudit(ctx, o.p, tandem.AuditLoginFailed, "", 100)
+		must(t, err)
+		if len(page.Items) != 0 {
+			t.Fatalf("the organization's audit log shows another address's failures: %+v", page.Items)
+		}
+	})
+}
+
+// syncBuffer is a bytes.Buffer for a logger used from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

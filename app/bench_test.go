@@ -40,6 +40,7 @@ func BenchmarkDocumentReads(b *testing.B) {
 			if _, err := e.app.Share(ctx, o.p, tandem.ResourceFolder, folder.ID, g.User.ID, tandem.DocRoleViewer); err != nil {
 				b.Fatal(err)
 			}
+			analyze(b, e.stores)
 			creds := tandem.Credentials{SessionCookie: o.Token}
 			b.Run("get", func(b *testing.B) {
 				for i := 0; b.Loop(); i++ {

@@ -461,3 +461,71 @@ func TestLimits(t *testing.T) {
 		wantCode(t, err, tandem.CodeConflict)
 	})
 }
+
+// TestInvitationLimit checks the cap on pending invitations per
+// organization: the invitation after the limit is refused until one is
+// revoked, accepted or expired.
+func TestInvitationLimit(t *testing.T) {
+	const limit = 5
+	forEach(t, func(t *testing.T, e *env) {
+		e = newEnv(t, e.stores, func(c *app.Config) { c.MaxPendingInvitations = limit })
+		o := e.owner()
+		other := e.owner()
+		var first app.NewInvitation
+		for i := range limit {
+			inv, err := e.app.Invite(ctx, o.p, fmt.Sprintf("pending%d@example.com", i), tandem.RoleGuest)
+			must(t, err)
+			if i == 0 {
+				first = inv
+			}
+		}
+		_, err := e.app.Invite(ctx, o.p, "one-too-many@example.com", tandem.RoleGuest)
+		wantCode(t, err, tandem.CodeConflict)
+		if !strings.Contains(err.Error(), "at most 5 pending invitations") {
+			t.Fatalf("error = %v", err)
+		}
+		// Other organizations are not affected.
+		_, err = e.app.Invite(ctx, other.p, "elsewhere@example.com", tandem.RoleGuest)
+		must(t, err)
+		// A revoked invitation frees a place, and so does an accepted one.
+		must(t, e.app.RevokeInvitation(ctx, o.p, first.ID))
+		accepted, err := e.app.Invite(ctx, o.p, "one-too-many@example.com", tandem.RoleGuest)
+		must(t, err)
+		_, err = e.app.Invite(ctx, o.p, "two-too-many@example.com", tandem.RoleGuest)
+		wantCode(t, err, tandem.CodeConflict)
+		_, err = e.app.AcceptInvitation(ctx, app.AcceptInput{Token: accepted.Token, Name: "A", Password: "a good password"})
+		must(t, err)
+		_, err = e.app.Invite(ctx, o.p, "two-too-many@example.com", tandem.RoleGuest)
+		must(t, err)
+		// Expired invitations no longer count.
+		e.clock.Add(8 * 24 * time.Hour)
+		_, err = e.app.Invite(ctx, o.p, "three-too-many@example.com", tandem.RoleGuest)
+		must(t, err)
+		list, err := e.app.ListInvitations(ctx, o.p)
+		must(t, err)
+		if len(list) != 1 {
+			t.Fatalf("%d pending invitations after the others expired", len(list))
+		}
+	})
+}
+
+// TestInvitationLimitDefault checks that the default limit is
+// MaxPendingInvitations. It fills an organization with 1,000 invitations,
+// so it runs on PostgreSQL only: SQLite syncs each of them to disk, which
+// takes ten times as long, through the same SQL (package sqlstore).
+func TestInvitationLimitDefault(t *testing.T) {
+	var pg backend
+	for _, b := range backends {
+		if b.name == "postgres" {
+			pg = b
+		}
+	}
+	e := newEnv(t, pg.open(t))
+	o := e.owner()
+	for i := range app.MaxPendingInvitations {
+		_, err := e.app.Invite(ctx, o.p, fmt.Sprintf("pending%d@example.com", i), tandem.RoleGuest)
+		must(t, err)
+	}
+	_, err := e.app.Invite(ctx, o.p, "one-too-many@example.com", tandem.RoleGuest)
+	wantCode(t, err, tandem.CodeConflict)
+}

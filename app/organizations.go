@@ -102,18 +102,12 @@ func (a *App) Invite(ctx context.Context, p Principal, email string, role tandem
 			return NewInvitation{}, tandem.Errorf(tandem.CodeConflict, "already a member of this organization")
 		}
 	}
-	pending, err := a.s.Organizations.ListInvitations(ctx, p.OrganizationID)
-	if err != nil {
-		return NewInvitation{}, err
-	}
-	if len(pending) >= MaxPendingInvitations {
-		return NewInvitation{}, tandem.Errorf(tandem.CodeConflict, "at most %d pending invitations; revoke some first", MaxPendingInvitations)
-	}
 	token := newToken(prefixInvitation)
 	now := a.now()
 	inv := tandem.Invitation{ID: tandem.NewID(), OrganizationID: p.OrganizationID, Email: email, Role: role,
 		TokenHash: hashToken(token), InvitedBy: p.UserID, CreatedAt: now, ExpiresAt: now.Add(a.cfg.InvitationTTL)}
-	if err := a.s.Organizations.CreateInvitation(ctx, inv); err != nil {
+	// The store enforces the limit on pending invitations atomically.
+	if err := a.s.Organizations.CreateInvitation(ctx, inv, a.cfg.MaxPendingInvitations); err != nil {
 		return NewInvitation{}, err
 	}
 	a.audit(ctx, p.OrganizationID, p.UserID, p.IP, tandem.AuditMemberInvited, "invitation", inv.ID,

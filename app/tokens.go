@@ -12,7 +12,7 @@ import (
 const (
 	MaxAPITokens          = 100  // per person and organization
 	MaxPublicLinks        = 50   // live (not revoked) per document
-	MaxPendingInvitations = 1000 // per organization
+	MaxPendingInvitations = 1000 // per organization, unless Config says otherwise
 )
 
 // NewAPIToken is a token just created: Token is the secret, shown once.

@@ -18,10 +18,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tandem-docs/tandem"
 	"github.com/tandem-docs/tandem/app"
+	"github.com/tandem-docs/tandem/postgres"
+	"github.com/tandem-docs/tandem/postgres/pgtest"
 	"github.com/tandem-docs/tandem/sqlite"
 )
 
-// apiEnv is the API on a real SQLite database behind a real HTTP server.
+// apiEnv is the API on a real database behind a real HTTP server.
 type apiEnv struct {
 	t      *testing.T
 	app    *app.App
@@ -30,18 +32,19 @@ type apiEnv struct {
 	url    string
 }
 
+// databases are the storage backends the API tests can run on.
+var databases = []string{"sqlite", "postgres"}
+
+// newAPIEnv is the API on SQLite in a temporary file.
 func newAPIEnv(t *testing.T, opts ...func(*app.Config, *APIOptions)) *apiEnv {
+	return newAPIEnvOn(t, "sqlite", opts...)
+}
+
+// newAPIEnvOn is the API on the named database: "sqlite", or "postgres"
+// for a fresh PostgreSQL database (postgres/pgtest) dropped at the end.
+func newAPIEnvOn(t *testing.T, database string, opts ...func(*app.Config, *APIOptions)) *apiEnv {
 	t.Helper()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "api.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	st, err := sqlite.OpenAppStore(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stores := st.Stores()
+	stores := openStores(t, database)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg := app.Config{Stores: stores, Password: app.PasswordParams{Memory: 256, Time: 1, Threads: 1}, OpenSignUp: true, Logger: logger}
 	o := APIOptions{Idempotency: stores.Idempotency, Logger: logger}
@@ -57,6 +60,36 @@ func newAPIEnv(t *testing.T, opts ...func(*app.Config, *APIOptions)) *apiEnv {
 	ts := httptest.NewServer(s.server.Handler)
 	t.Cleanup(ts.Close)
 	return &apiEnv{t: t, app: a, api: api, stores: stores, url: ts.URL}
+}
+
+func openStores(t *testing.T, database string) tandem.Stores {
+	ctx := context.Background()
+	switch database {
+	case "sqlite":
+		db, err := sqlite.Open(filepath.Join(t.TempDir(), "api.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		st, err := sqlite.OpenAppStore(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Stores()
+	case "postgres":
+		db, err := postgres.Open(ctx, pgtest.Database(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(db.Close)
+		st, err := postgres.OpenAppStore(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Stores()
+	}
+	t.Fatalf("unknown database %q", database)
+	return tandem.Stores{}
 }
 
 // client is one caller: a browser with a session cookie and its CSRF

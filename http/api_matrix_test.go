@@ -190,9 +190,18 @@ func (w *apiWorld) caller(name string, link *client) *client {
 
 // TestAPIAuthorizationMatrix sends every credentialed route as every kind
 // of caller and checks the exact status: no caller gets further than its
-// row allows, across roles and organizations.
+// row allows, across roles and organizations. It runs on SQLite and on
+// PostgreSQL.
 func TestAPIAuthorizationMatrix(t *testing.T) {
-	e := newAPIEnv(t)
+	for _, db := range databases {
+		t.Run(db, func(t *testing.T) {
+			t.Parallel()
+			testAuthorizationMatrix(t, newAPIEnvOn(t, db))
+		})
+	}
+}
+
+func testAuthorizationMatrix(t *testing.T, e *apiEnv) {
 	w := newAPIWorld(t, e)
 	for _, mc := range matrix {
 		wants := strings.Fields(mc.want)
@@ -239,9 +248,17 @@ func TestAPIAuthorizationMatrix(t *testing.T) {
 }
 
 // TestAPIListsStayInTheirTenant checks lists seen over HTTP hold only the
-// caller's organization's rows.
+// caller's organization's rows, on each database.
 func TestAPIListsStayInTheirTenant(t *testing.T) {
-	e := newAPIEnv(t)
+	for _, db := range databases {
+		t.Run(db, func(t *testing.T) {
+			t.Parallel()
+			testListsStayInTheirTenant(t, newAPIEnvOn(t, db))
+		})
+	}
+}
+
+func testListsStayInTheirTenant(t *testing.T, e *apiEnv) {
 	w := newAPIWorld(t, e)
 	v, _ := w.prepare(t, "{trashed}")
 	for _, path := range []string{"/documents", "/documents?trashed=true", "/folders", "/members", "/audit", "/invitations"} {

@@ -3,6 +3,7 @@ package http
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -107,11 +108,11 @@ type schemaGen struct {
 	components map[string]any
 }
 
-var timeType = reflect.TypeOf(time.Time{})
+var timeTypes = []reflect.Type{reflect.TypeFor[time.Time](), reflect.TypeFor[jsonTime]()}
 
 func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	switch {
-	case t == timeType:
+	case slices.Contains(timeTypes, t):
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t == reflect.TypeOf(nullable{}):
 		return map[string]any{"type": []any{"string", "null"}}

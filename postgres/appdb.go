@@ -2,29 +2,19 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/tandem-docs/tandem"
+	"github.com/tandem-docs/tandem/sqlstore"
 )
 
-// AppStore implements the App service's stores (tandem.Accounts,
-// tandem.Organizations, tandem.Documents, tandem.Shares, tandem.AuditLog and
-// tandem.IdempotencyKeys) on PostgreSQL.
-//
-// The SQL of the store files (accounts.go, organizations.go, documents.go,
-// shares.go, audit.go, idempotency.go) is shared with package sqlite, in the
-// dialect both speak; TestStoreFilesMatchSQLite keeps the copies identical.
-// This file holds what differs: the pgx adapter, time columns, locks and
-// error codes.
+// AppStore is the App service's stores (package sqlstore) on PostgreSQL.
+// This file holds what is PostgreSQL's own: the schema, the adapter from
+// pgx, locks for the checks that span rows, and error codes.
 type AppStore struct {
-	db *DB
-	r  querier
-	w  querier
+	*sqlstore.Store
 }
 
 // OpenAppStore migrates the App service's schema in db and returns its
@@ -46,13 +36,28 @@ func MigrateAppStore(ctx context.Context, db *DB) error {
 // NewAppStore returns the App service's stores on an already migrated db.
 // Reads and writes share the pool; read-replica routing comes with issue 5.
 func NewAppStore(db *DB) *AppStore {
-	q := pgq{db.pool}
-	return &AppStore{db: db, r: q, w: q}
+	return &AppStore{sqlstore.New(appDB{db}, dialect{})}
 }
 
-// Stores returns the store interfaces backed by s.
-func (s *AppStore) Stores() tandem.Stores {
-	return tandem.Stores{Accounts: s, Organizations: s, Documents: s, Shares: s, Audit: s, Idempotency: s}
+// appDB adapts a DB to sqlstore.DB.
+type appDB struct{ db *DB }
+
+func (a appDB) Reader() sqlstore.Querier { return querier{a.db.pool} }
+func (a appDB) Writer() sqlstore.Querier { return querier{a.db.pool} }
+
+// Tx runs fn in a READ COMMITTED transaction. Checks that span rows take
+// the dialect's locks first, so concurrent instances cannot interleave
+// them.
+func (a appDB) Tx(ctx context.Context, fn func(q sqlstore.Querier) error) error {
+	tx, err := a.db.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := fn(querier{tx}); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
 }
 
 // pgxQuerier is what the pool and a transaction share.
@@ -62,116 +67,45 @@ type pgxQuerier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// querier gives pgx the method names of database/sql, so that the store
-// files read the same in both packages.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (pgconn.CommandTag, error)
-	QueryContext(ctx context.Context, query string, args ...any) (pgx.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) pgx.Row
+// querier adapts pgx to sqlstore.Querier.
+type querier struct{ q pgxQuerier }
+
+func (q querier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := q.q.Exec(ctx, query, args...)
+	return tag.RowsAffected(), err
 }
 
-type pgq struct{ q pgxQuerier }
-
-func (p pgq) ExecContext(ctx context.Context, query string, args ...any) (pgconn.CommandTag, error) {
-	return p.q.Exec(ctx, query, args...)
+func (q querier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	return q.q.Query(ctx, query, args...)
 }
 
-func (p pgq) QueryContext(ctx context.Context, query string, args ...any) (pgx.Rows, error) {
-	return p.q.Query(ctx, query, args...)
+func (q querier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	return q.q.QueryRow(ctx, query, args...)
 }
 
-func (p pgq) QueryRowContext(ctx context.Context, query string, args ...any) pgx.Row {
-	return p.q.QueryRow(ctx, query, args...)
+// dialect is PostgreSQL's sqlstore.Dialect.
+type dialect struct{}
+
+func (dialect) Name() string { return "postgres" }
+
+// Time passes times to timestamptz columns, which keep microseconds.
+func (dialect) Time(t time.Time) any { return t.UTC() }
+
+// LockOrganization locks the organization's row until the transaction
+// ends (the last owner, folder cycles, the invitation limit).
+func (dialect) LockOrganization(ctx context.Context, q sqlstore.Querier, organizationID string) error {
+	_, err := q.Exec(ctx, `SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE`, organizationID)
+	return err
 }
 
-// tx runs fn in a READ COMMITTED transaction. Checks that span rows take
-// the locks below first, so concurrent instances cannot interleave them.
-func (s *AppStore) tx(ctx context.Context, fn func(q querier) error) error {
-	tx, err := s.db.pool.Begin(ctx)
-	if err != nil {
-		return storeErr(err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(pgq{tx}); err != nil {
-		return err
-	}
-	return storeErr(tx.Commit(ctx))
+// LockSignUp takes a transaction-level advisory lock that only first
+// sign-ups take.
+func (dialect) LockSignUp(ctx context.Context, q sqlstore.Querier) error {
+	_, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock(7523094288207667809)`)
+	return err
 }
 
-// Locks taken at the start of transactions that check an invariant across
-// rows (the last owner, folder cycles, the first sign-up).
-const (
-	lockOrganization = `SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE`
-	lockSignUp       = `SELECT pg_advisory_xact_lock(7523094288207667809)`
-)
-
-// ts passes a time to a timestamptz column (which keeps microseconds).
-func ts(t time.Time) any { return t.UTC() }
-
-// nts passes an optional time; nil stays NULL.
-func nts(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return ts(*t)
-}
-
-// jsonArg passes a JSON text to a jsonb column as it is.
-func jsonArg(s string) any { return json.RawMessage(s) }
-
-// timeCol scans a time column (timestamptz here, microseconds in sqlite).
-type timeCol struct{ t *time.Time }
-
-func (c timeCol) Scan(v any) error {
-	switch x := v.(type) {
-	case time.Time:
-		*c.t = x.UTC()
-	case int64:
-		*c.t = time.UnixMicro(x).UTC()
-	case nil:
-		*c.t = time.Time{}
-	default:
-		return fmt.Errorf("postgres: cannot scan %T into a time", v)
-	}
-	return nil
-}
-
-// nullTimeCol scans a nullable time column into a *time.Time.
-type nullTimeCol struct{ t **time.Time }
-
-func (c nullTimeCol) Scan(v any) error {
-	if v == nil {
-		*c.t = nil
-		return nil
-	}
-	var t time.Time
-	if err := (timeCol{&t}).Scan(v); err != nil {
-		return err
-	}
-	*c.t = &t
-	return nil
-}
-
-// nullStr scans a nullable text column, NULL as "".
-type nullStr struct{ s *string }
-
-func (c nullStr) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		*c.s = ""
-	case string:
-		*c.s = x
-	case []byte:
-		*c.s = string(x)
-	default:
-		return fmt.Errorf("postgres: cannot scan %T into a string", v)
-	}
-	return nil
-}
-
-func noRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
-
-func rowsAffected(tag pgconn.CommandTag) int64 { return tag.RowsAffected() }
+func (dialect) NoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
 
 func pgCode(err error) string {
 	var e *pgconn.PgError
@@ -181,23 +115,8 @@ func pgCode(err error) string {
 	return ""
 }
 
-func isUnique(err error) bool     { return pgCode(err) == "23505" }
-func isForeignKey(err error) bool { return pgCode(err) == "23503" }
-
-// storeErr wraps an unexpected database error; domain errors pass through.
-func storeErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	var te *tandem.Error
-	if errors.As(err, &te) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return fmt.Errorf("postgres: %w", err)
-}
+func (dialect) Unique(err error) bool     { return pgCode(err) == "23505" }
+func (dialect) ForeignKey(err error) bool { return pgCode(err) == "23503" }
 
 // appMigrations is the App service's schema, forward-only: never edit a
 // released step, append a new one.

@@ -4,26 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 
-	"github.com/tandem-docs/tandem"
+	"github.com/tandem-docs/tandem/sqlstore"
 	msqlite "modernc.org/sqlite"
 )
 
-// AppStore implements the App service's stores (tandem.Accounts,
-// tandem.Organizations, tandem.Documents, tandem.Shares, tandem.AuditLog and
-// tandem.IdempotencyKeys) on one SQLite database.
-//
-// The SQL of the store files (accounts.go, organizations.go, documents.go,
-// shares.go, audit.go, idempotency.go) is written in the dialect SQLite and
-// PostgreSQL share ($n parameters, row values, recursive CTEs, ON
-// CONFLICT), and package postgres carries the same files over its own
-// adapter; this file and its twin hold what differs.
+// AppStore is the App service's stores (package sqlstore) on one SQLite
+// database. This file holds what is SQLite's own: the schema, the adapter
+// from database/sql, time columns as microseconds, and error codes.
 type AppStore struct {
-	db *DB
-	r  querier // reads
-	w  querier // single-statement writes
+	*sqlstore.Store
 }
 
 // OpenAppStore migrates the App service's schema in db and returns its
@@ -42,114 +33,53 @@ func MigrateAppStore(ctx context.Context, db *DB) error {
 }
 
 // NewAppStore returns the App service's stores on an already migrated db.
+// Reads go to the reader pool, writes to the single writer connection.
 func NewAppStore(db *DB) *AppStore {
-	return &AppStore{db: db, r: db.Reader(), w: db.Writer()}
+	a := &appDB{db: db, read: newStmts(db.Reader()), write: newStmts(db.Writer())}
+	return &AppStore{sqlstore.New(a, dialect{})}
 }
 
-// Stores returns the store interfaces backed by s.
-func (s *AppStore) Stores() tandem.Stores {
-	return tandem.Stores{Accounts: s, Organizations: s, Documents: s, Shares: s, Audit: s, Idempotency: s}
+// appDB adapts a DB to sqlstore.DB.
+type appDB struct {
+	db          *DB
+	read, write *stmts
 }
 
-// querier is what *sql.DB and *sql.Tx share.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+func (a *appDB) Reader() sqlstore.Querier { return poolQuerier{a.read} }
+func (a *appDB) Writer() sqlstore.Querier { return poolQuerier{a.write} }
 
-// tx runs fn in a write transaction. SQLite has a single writer, so the
-// transaction is serialized with every other write: the read-then-write
-// checks in fn cannot race.
-func (s *AppStore) tx(ctx context.Context, fn func(q querier) error) error {
-	tx, err := s.db.Writer().BeginTx(ctx, nil)
+// Tx runs fn in a transaction on the writer. SQLite has a single writer
+// and the writer begins transactions IMMEDIATE, so the transaction is
+// serialized with every other write: the read-then-write checks in fn
+// cannot race.
+func (a *appDB) Tx(ctx context.Context, fn func(q sqlstore.Querier) error) error {
+	tx, err := a.db.Writer().BeginTx(ctx, nil)
 	if err != nil {
-		return storeErr(err)
+		return err
 	}
 	defer tx.Rollback()
-	if err := fn(tx); err != nil {
+	if err := fn(txQuerier{tx, a.write}); err != nil {
 		return err
 	}
-	return storeErr(tx.Commit())
+	return tx.Commit()
 }
 
-// Locks taken at the start of transactions that check an invariant across
-// rows. SQLite transactions are serialized already; PostgreSQL needs them.
-const (
-	lockOrganization = `SELECT 1 FROM organizations WHERE id = $1`
-	lockSignUp       = `SELECT 1`
-)
+// dialect is SQLite's sqlstore.Dialect.
+type dialect struct{}
 
-// ts converts a time to its column value: microseconds since the epoch.
-func ts(t time.Time) any { return t.UTC().UnixMicro() }
+func (dialect) Name() string { return "sqlite" }
 
-// nts converts an optional time; nil stays NULL.
-func nts(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return ts(*t)
-}
+// Time stores times as microseconds since the epoch in INTEGER columns:
+// they sort and compare as numbers, and keep the precision Go and
+// PostgreSQL have.
+func (dialect) Time(t time.Time) any { return t.UTC().UnixMicro() }
 
-// jsonArg passes a JSON text to a JSON column.
-func jsonArg(s string) any { return s }
+// LockOrganization and LockSignUp need no statement: transactions are
+// serialized already (see appDB.Tx).
+func (dialect) LockOrganization(context.Context, sqlstore.Querier, string) error { return nil }
+func (dialect) LockSignUp(context.Context, sqlstore.Querier) error               { return nil }
 
-// timeCol scans a time column (microseconds here, timestamptz in postgres).
-type timeCol struct{ t *time.Time }
-
-func (c timeCol) Scan(v any) error {
-	switch x := v.(type) {
-	case int64:
-		*c.t = time.UnixMicro(x).UTC()
-	case time.Time:
-		*c.t = x.UTC()
-	case nil:
-		*c.t = time.Time{}
-	default:
-		return fmt.Errorf("sqlite: cannot scan %T into a time", v)
-	}
-	return nil
-}
-
-// nullTimeCol scans a nullable time column into a *time.Time.
-type nullTimeCol struct{ t **time.Time }
-
-func (c nullTimeCol) Scan(v any) error {
-	if v == nil {
-		*c.t = nil
-		return nil
-	}
-	var t time.Time
-	if err := (timeCol{&t}).Scan(v); err != nil {
-		return err
-	}
-	*c.t = &t
-	return nil
-}
-
-// nullStr scans a nullable text column, NULL as "".
-type nullStr struct{ s *string }
-
-func (c nullStr) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		*c.s = ""
-	case string:
-		*c.s = x
-	case []byte:
-		*c.s = string(x)
-	default:
-		return fmt.Errorf("sqlite: cannot scan %T into a string", v)
-	}
-	return nil
-}
-
-func noRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
-
-func rowsAffected(res sql.Result) int64 {
-	n, _ := res.RowsAffected()
-	return n
-}
+func (dialect) NoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 // SQLite extended result codes for constraint violations.
 const (
@@ -158,30 +88,14 @@ const (
 	sqliteConstraintUnique     = 2067
 )
 
-func isUnique(err error) bool {
+func (dialect) Unique(err error) bool {
 	var e *msqlite.Error
 	return errors.As(err, &e) && (e.Code() == sqliteConstraintUnique || e.Code() == sqliteConstraintPrimaryKey)
 }
 
-func isForeignKey(err error) bool {
+func (dialect) ForeignKey(err error) bool {
 	var e *msqlite.Error
 	return errors.As(err, &e) && e.Code() == sqliteConstraintForeignKey
-}
-
-// storeErr wraps an unexpected database error so that it reads as an
-// internal error that names the store; domain errors pass through.
-func storeErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	var te *tandem.Error
-	if errors.As(err, &te) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return fmt.Errorf("sqlite: %w", err)
 }
 
 // appMigrations is the App service's schema, forward-only: never edit a

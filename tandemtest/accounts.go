@@ -177,6 +177,73 @@ func TestAccounts(t *testing.T, open OpenStores) {
 		wantCode(t, err, tandem.CodeNotFound)
 	})
 
+	t.Run("SessionMembership", func(t *testing.T) {
+		s := open(t)
+		f := newFixture(t, s)
+		g := newFixture(t, s)
+		a := s.Accounts
+		guest := f.member(t, tandem.RoleGuest)
+		want := tandem.Membership{Organization: f.org, Role: tandem.RoleGuest}
+		se := tandem.Session{ID: "s-guest", UserID: guest.ID, OrganizationID: f.org.ID, State: tandem.SessionActive,
+			IP: "10.0.0.2", UserAgent: "ua", CreatedAt: now, LastSeenAt: now, ExpiresAt: at(time.Hour)}
+		must(t, a.CreateSession(ctx, se))
+		got, m, err := a.SessionMembership(ctx, se.ID)
+		must(t, err)
+		if got != se || m != want {
+			t.Fatalf("SessionMembership = %+v, %+v; want %+v, %+v", got, m, se, want)
+		}
+		// The membership follows the organization's settings and the role.
+		org := f.org
+		org.DefaultAccess = tandem.DocRoleViewer
+		must(t, s.Organizations.UpdateOrganization(ctx, org))
+		must(t, s.Organizations.SetRole(ctx, f.org.ID, guest.ID, tandem.RoleMember))
+		_, m, err = a.SessionMembership(ctx, se.ID)
+		must(t, err)
+		if m.Role != tandem.RoleMember || m.Organization.DefaultAccess != tandem.DocRoleViewer {
+			t.Fatalf("membership after changes = %+v", m)
+		}
+		// No organization, or one the user does not belong to: no membership.
+		for _, org := range []string{"", g.org.ID} {
+			must(t, a.SetSessionOrganization(ctx, se.ID, org))
+			got, m, err := a.SessionMembership(ctx, se.ID)
+			must(t, err)
+			if got.OrganizationID != org || m != (tandem.Membership{}) {
+				t.Fatalf("session in %q: %+v, membership %+v", org, got, m)
+			}
+		}
+		// Removed from the organization: no membership (and the session
+		// leaves it).
+		must(t, a.SetSessionOrganization(ctx, se.ID, f.org.ID))
+		must(t, s.Organizations.RemoveMember(ctx, f.org.ID, guest.ID))
+		_, m, err = a.SessionMembership(ctx, se.ID)
+		must(t, err)
+		equal(t, "membership after removal", m, tandem.Membership{})
+		_, _, err = a.SessionMembership(ctx, "no-such-session")
+		wantCode(t, err, tandem.CodeNotFound)
+	})
+
+	t.Run("APITokenMembership", func(t *testing.T) {
+		s := open(t)
+		f := newFixture(t, s)
+		a := s.Accounts
+		admin := f.member(t, tandem.RoleAdmin)
+		tok := tandem.APIToken{ID: tandem.NewID(), OrganizationID: f.org.ID, UserID: admin.ID, Name: "ci", Hash: "h-admin", Prefix: "tdt_abcd",
+			Scope: tandem.ScopeReadWrite, CreatedAt: now}
+		must(t, a.CreateAPIToken(ctx, tok))
+		got, m, err := a.APITokenMembership(ctx, tok.Hash)
+		must(t, err)
+		if got.ID != tok.ID || got.UserID != admin.ID || got.Scope != tandem.ScopeReadWrite || got.ExpiresAt != nil {
+			t.Fatalf("APITokenMembership token = %+v", got)
+		}
+		if want := (tandem.Membership{Organization: f.org, Role: tandem.RoleAdmin}); m != want {
+			t.Fatalf("APITokenMembership membership = %+v, want %+v", m, want)
+		}
+		// Removing the member removes the token.
+		must(t, s.Organizations.RemoveMember(ctx, f.org.ID, admin.ID))
+		_, _, err = a.APITokenMembership(ctx, tok.Hash)
+		wantCode(t, err, tandem.CodeNotFound)
+	})
+
 	t.Run("RecoveryCodes", func(t *testing.T) {
 		s := open(t)
 		a := s.Accounts

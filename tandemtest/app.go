@@ -63,7 +63,7 @@ func (f fixture) member(t *testing.T, role tandem.Role) tandem.User {
 	u := newUser(string(role))
 	inv := tandem.Invitation{ID: tandem.NewID(), OrganizationID: f.org.ID, Email: u.Email, Role: role,
 		TokenHash: tandem.NewID(), InvitedBy: f.owner.ID, CreatedAt: now, ExpiresAt: at(time.Hour)}
-	must(t, f.s.Organizations.CreateInvitation(ctx, inv))
+	must(t, f.s.Organizations.CreateInvitation(ctx, inv, 1000))
 	must(t, f.s.Organizations.AcceptInvitation(ctx, inv.ID, u, true, now))
 	return u
 }

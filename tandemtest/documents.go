@@ -280,6 +280,11 @@ func TestDocuments(t *testing.T, open OpenStores) {
 		if !slices.Equal(names, []string{"A", "other", "Top"}) {
 			t.Fatalf("top folders = %v", names)
 		}
+		two, err := D.ListFolders(ctx, tandem.FolderQuery{OrganizationID: f.org.ID, Limit: 2})
+		must(t, err)
+		if len(two) != 2 || two[0].Name != "A" || two[1].Name != "other" {
+			t.Fatalf("the first two top folders = %+v", two)
+		}
 		m := f.member(t, tandem.RoleGuest)
 		vis, _ := D.ListFolders(ctx, tandem.FolderQuery{OrganizationID: f.org.ID, VisibleTo: m.ID})
 		equal(t, "folders visible without grants", len(vis), 0)

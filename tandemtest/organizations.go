@@ -2,6 +2,7 @@ package tandemtest
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -194,7 +195,7 @@ func TestOrganizations(t *testing.T, open OpenStores) {
 		// Invited again, the user starts with nothing.
 		inv := tandem.Invitation{ID: tandem.NewID(), OrganizationID: f.org.ID, Email: u.Email, Role: tandem.RoleGuest,
 			TokenHash: "again", InvitedBy: f.owner.ID, CreatedAt: now, ExpiresAt: at(time.Hour)}
-		must(t, s.Organizations.CreateInvitation(ctx, inv))
+		must(t, s.Organizations.CreateInvitation(ctx, inv, 1000))
 		must(t, s.Organizations.AcceptInvitation(ctx, inv.ID, u, false, now))
 		_, role, _ = s.Shares.DocumentAccess(ctx, f.org.ID, d.ID, u.ID)
 		equal(t, "role after rejoining", role, tandem.DocRoleNone)
@@ -206,10 +207,10 @@ func TestOrganizations(t *testing.T, open OpenStores) {
 		o := s.Organizations
 		inv := tandem.Invitation{ID: tandem.NewID(), OrganizationID: f.org.ID, Email: "new@example.com", Role: tandem.RoleMember,
 			TokenHash: "inv-hash", InvitedBy: f.owner.ID, CreatedAt: now, ExpiresAt: at(time.Hour)}
-		must(t, o.CreateInvitation(ctx, inv))
+		must(t, o.CreateInvitation(ctx, inv, 1000))
 		dup := inv
 		dup.ID = tandem.NewID()
-		wantCode(t, o.CreateInvitation(ctx, dup), tandem.CodeConflict)
+		wantCode(t, o.CreateInvitation(ctx, dup, 1000), tandem.CodeConflict)
 		got, err := o.InvitationByHash(ctx, "inv-hash")
 		must(t, err)
 		if got != inv {
@@ -248,10 +249,84 @@ func TestOrganizations(t *testing.T, open OpenStores) {
 		other := newFixture(t, s)
 		inv2 := inv
 		inv2.ID, inv2.TokenHash = tandem.NewID(), "inv-2"
-		must(t, o.CreateInvitation(ctx, inv2))
+		must(t, o.CreateInvitation(ctx, inv2, 1000))
 		wantCode(t, o.DeleteInvitation(ctx, other.org.ID, inv2.ID), tandem.CodeNotFound)
 		must(t, o.DeleteInvitation(ctx, f.org.ID, inv2.ID))
 		_, err = o.InvitationByHash(ctx, "inv-2")
 		wantCode(t, err, tandem.CodeNotFound)
+	})
+
+	t.Run("InvitationLimit", func(t *testing.T) {
+		s := open(t)
+		f := newFixture(t, s)
+		other := newFixture(t, s)
+		o := s.Organizations
+		const limit = 3
+		invite := func(org string, created time.Time) tandem.Invitation {
+			return tandem.Invitation{ID: tandem.NewID(), OrganizationID: org, Email: fmt.Sprintf("i%d@example.com", seq.Add(1)),
+				Role: tandem.RoleMember, TokenHash: tandem.NewID(), InvitedBy: f.owner.ID, CreatedAt: created, ExpiresAt: created.Add(time.Hour)}
+		}
+		var first []tandem.Invitation
+		for range limit {
+			inv := invite(f.org.ID, now)
+			must(t, o.CreateInvitation(ctx, inv, limit))
+			first = append(first, inv)
+		}
+		over := invite(f.org.ID, now)
+		wantCode(t, o.CreateInvitation(ctx, over, limit), tandem.CodeConflict)
+		_, err := o.InvitationByHash(ctx, over.TokenHash)
+		wantCode(t, err, tandem.CodeNotFound)
+		// The limit is per organization.
+		must(t, o.CreateInvitation(ctx, invite(other.org.ID, now), limit))
+
+		// Accepted and revoked invitations are no longer pending.
+		must(t, o.AcceptInvitation(ctx, first[0].ID, newUser("joined"), true, at(time.Minute)))
+		must(t, o.DeleteInvitation(ctx, f.org.ID, first[1].ID))
+		must(t, o.CreateInvitation(ctx, invite(f.org.ID, at(time.Minute)), limit))
+		must(t, o.CreateInvitation(ctx, invite(f.org.ID, at(time.Minute)), limit))
+		wantCode(t, o.CreateInvitation(ctx, invite(f.org.ID, at(time.Minute)), limit), tandem.CodeConflict)
+
+		// Nor are expired ones: they go when the next invitation is made.
+		later := at(time.Hour + 30*time.Second) // first[2] has expired, the two made at +1m have not
+		must(t, o.CreateInvitation(ctx, invite(f.org.ID, later), limit))
+		_, err = o.InvitationByHash(ctx, first[2].TokenHash)
+		wantCode(t, err, tandem.CodeNotFound)
+		got, err := o.InvitationByHash(ctx, first[0].TokenHash)
+		must(t, err)
+		if got.AcceptedAt == nil {
+			t.Fatal("the accepted invitation went with the expired ones")
+		}
+		list, err := o.ListInvitations(ctx, f.org.ID)
+		must(t, err)
+		equal(t, "pending invitations", len(list), limit)
+		wantCode(t, o.CreateInvitation(ctx, invite(f.org.ID, later), limit), tandem.CodeConflict)
+	})
+
+	t.Run("InvitationLimitConcurrent", func(t *testing.T) {
+		s := open(t)
+		f := newFixture(t, s)
+		const limit, n = 5, 16
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				inv := tandem.Invitation{ID: tandem.NewID(), OrganizationID: f.org.ID, Email: fmt.Sprintf("c%d@example.com", seq.Add(1)),
+					Role: tandem.RoleGuest, TokenHash: tandem.NewID(), InvitedBy: f.owner.ID, CreatedAt: now, ExpiresAt: at(time.Hour)}
+				errs[i] = s.Organizations.CreateInvitation(ctx, inv, limit)
+			})
+		}
+		wg.Wait()
+		created := 0
+		for _, err := range errs {
+			if err == nil {
+				created++
+				continue
+			}
+			wantCode(t, err, tandem.CodeConflict)
+		}
+		equal(t, "invitations created", created, limit)
+		list, err := s.Organizations.ListInvitations(ctx, f.org.ID)
+		must(t, err)
+		equal(t, "pending invitations", len(list), limit)
 	})
 }

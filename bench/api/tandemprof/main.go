@@ -1,0 +1,51 @@
+// Command tandemprof is `tandem serve` with a CPU profile, for the API
+// benchmark's -profile flag: it serves exactly as cmd/tandem does, and
+// writes the profile of its whole run to $TANDEM_CPUPROFILE when it stops.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"syscall"
+
+	"github.com/tandem-docs/tandem/config"
+	"github.com/tandem-docs/tandem/server"
+	"github.com/tandem-docs/tandem/telemetry"
+)
+
+func main() {
+	if len(os.Args) < 2 || os.Args[1] != "serve" {
+		fmt.Fprintln(os.Stderr, "usage: tandemprof serve [settings]")
+		os.Exit(2)
+	}
+	cfg, err := config.Load(os.Args[2:], os.Getenv, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tandemprof:", err)
+		os.Exit(2)
+	}
+	f, err := os.Create(os.Getenv("TANDEM_CPUPROFILE"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tandemprof: TANDEM_CPUPROFILE:", err)
+		os.Exit(2)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintln(os.Stderr, "tandemprof:", err)
+		os.Exit(1)
+	}
+	logger := telemetry.NewLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.New(ctx, cfg, logger)
+	if err == nil {
+		err = srv.Run(ctx, nil)
+	}
+	pprof.StopCPUProfile()
+	f.Close()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tandemprof:", err)
+		os.Exit(1)
+	}
+}
