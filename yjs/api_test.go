@@ -64,7 +64,10 @@ func TestMapArrayAPI(t *testing.T) {
 	_ = m.Set("s", "x")
 	_ = m.Set("o", map[string]any{"a": []any{1, true}})
 	_ = m.Set("b", []byte{9})
-	sub := m.SetArray("list")
+	sub, err := m.SetArray("list")
+	if err != nil {
+		t.Fatal(err)
+	}
 	_ = sub.Push("a", "b")
 	_ = sub.Insert(1, 2.5)
 	nested := sub.Values()
@@ -127,7 +130,10 @@ func TestXmlAPI(t *testing.T) {
 func TestObservers(t *testing.T) {
 	d := NewDoc(WithClientID(1))
 	m := d.GetMap("m")
-	txt := m.SetText("t")
+	txt, err := m.SetText("t")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var keys []map[string]KeyChange
 	var deltas [][]Delta
 	var deep [][]any

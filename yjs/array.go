@@ -23,6 +23,9 @@ func (a *Array) Insert(index int, values ...any) error {
 	if err != nil {
 		return err
 	}
+	if err := t.doc.checkRoom(uint64(len(lv)), 0); err != nil {
+		return err
+	}
 	t.doc.transact(func(tx *Transaction) { t.listInsert(tx, index, lv) }, nil, true)
 	return nil
 }
@@ -32,6 +35,9 @@ func (a *Array) Push(values ...any) error {
 	t := a.t()
 	lv, err := t.doc.prepareValues(values)
 	if err != nil {
+		return err
+	}
+	if err := t.doc.checkRoom(uint64(len(lv)), 0); err != nil {
 		return err
 	}
 	t.doc.transact(func(tx *Transaction) { t.listPush(tx, lv) }, nil, true)
@@ -126,6 +132,9 @@ func (t *ytype) insertType(index int, kind uint8, name string) (*ytype, error) {
 	if index < 0 || index > t.length {
 		return nil, ErrIndexOutOfRange
 	}
+	if err := t.doc.checkRoom(1, 0); err != nil {
+		return nil, err
+	}
 	nt := t.doc.newType(kind, name)
 	t.doc.transact(func(tx *Transaction) {
 		t.listInsert(tx, index, []listValue{{kind: contentType, typ: nt}})
@@ -174,27 +183,39 @@ func (m *Map) Clear() {
 func (m *Map) ToJSON() map[string]any { return m.t().mapJSON() }
 
 // SetText sets key to a new Text and returns it.
-func (m *Map) SetText(key string) *Text { return (*Text)(m.t().mapSetType(typeText, "", key)) }
+func (m *Map) SetText(key string) (*Text, error) {
+	t, err := m.t().mapSetType(typeText, "", key)
+	return (*Text)(t), err
+}
 
 // SetMap sets key to a new Map and returns it.
-func (m *Map) SetMap(key string) *Map { return (*Map)(m.t().mapSetType(typeMap, "", key)) }
+func (m *Map) SetMap(key string) (*Map, error) {
+	t, err := m.t().mapSetType(typeMap, "", key)
+	return (*Map)(t), err
+}
 
 // SetArray sets key to a new Array and returns it.
-func (m *Map) SetArray(key string) *Array { return (*Array)(m.t().mapSetType(typeArray, "", key)) }
+func (m *Map) SetArray(key string) (*Array, error) {
+	t, err := m.t().mapSetType(typeArray, "", key)
+	return (*Array)(t), err
+}
 
 // SetXmlFragment sets key to a new XmlFragment and returns it.
-func (m *Map) SetXmlFragment(key string) *XmlFragment {
-	return (*XmlFragment)(m.t().mapSetType(typeXmlFragment, "", key))
+func (m *Map) SetXmlFragment(key string) (*XmlFragment, error) {
+	t, err := m.t().mapSetType(typeXmlFragment, "", key)
+	return (*XmlFragment)(t), err
 }
 
 // SetXmlElement sets key to a new XmlElement and returns it.
-func (m *Map) SetXmlElement(key, name string) *XmlElement {
-	return (*XmlElement)(m.t().mapSetType(typeXmlElement, name, key))
+func (m *Map) SetXmlElement(key, name string) (*XmlElement, error) {
+	t, err := m.t().mapSetType(typeXmlElement, name, key)
+	return (*XmlElement)(t), err
 }
 
 // SetXmlText sets key to a new XmlText and returns it.
-func (m *Map) SetXmlText(key string) *XmlText {
-	return (*XmlText)(m.t().mapSetType(typeXmlText, "", key))
+func (m *Map) SetXmlText(key string) (*XmlText, error) {
+	t, err := m.t().mapSetType(typeXmlText, "", key)
+	return (*XmlText)(t), err
 }
 
 // Observe registers fn for changes of the map; see Event.

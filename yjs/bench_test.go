@@ -13,34 +13,34 @@ import (
 // BenchmarkTraceAutomerge applies automerge-paper as local edits, one
 // transaction per call, gc on.
 func BenchmarkTraceAutomerge(b *testing.B) {
-	_, ps := loadTrace(b, "automerge-paper.json.gz")
+	tr := loadTrace(b, "automerge-paper.json.gz")
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		d := NewDoc(WithClientID(1))
-		replayTraceFast(d, ps)
+		replayTraceFast(d, tr)
 	}
 }
 
 // replayTraceFast is replayTrace without checks, for benchmarks (the
 // traces have no characters outside the BMP).
-func replayTraceFast(d *Doc, ps []patch) *Text {
+func replayTraceFast(d *Doc, tr *trace) *Text {
 	text := d.GetText("text")
-	for _, p := range ps {
+	for _, p := range tr.ps {
 		if p.del > 0 {
 			_ = text.Delete(p.pos, p.del)
 		}
-		if p.ins != "" {
-			_ = text.Insert(p.pos, p.ins)
+		if p.n > 0 {
+			_ = text.Insert(p.pos, tr.insert(p))
 		}
 	}
 	return text
 }
 
 func automergeFinal(b testing.TB) (v1, v2 []byte) {
-	_, ps := loadTrace(b, "automerge-paper.json.gz")
+	tr := loadTrace(b, "automerge-paper.json.gz")
 	d := NewDoc(WithClientID(1))
-	replayTraceFast(d, ps)
+	replayTraceFast(d, tr)
 	v1, _ = d.EncodeStateAsUpdate(nil)
 	v2, _ = d.EncodeStateAsUpdateV2(nil)
 	return v1, v2

@@ -214,8 +214,10 @@ func readBlocks(d *decoder, u *decodedUpdate, size int) {
 	}
 }
 
-func readBlock(d *decoder, b *block) {
-	info := d.readInfo()
+func readBlock(d *decoder, b *block) { readBlockAfterInfo(d, b, d.readInfo()) }
+
+// readBlockAfterInfo is readBlock after the info byte.
+func readBlockAfterInfo(d *decoder, b *block, info byte) {
 	ref := info & 0x1f
 	switch {
 	case ref == contentSkip:

@@ -3,6 +3,7 @@ package yjs
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sort"
 )
@@ -52,6 +53,10 @@ type Doc struct {
 	handlerSerial int
 
 	scratch scratch
+
+	// generalLoad turns off the fast path for loading into an empty
+	// document (loadFresh), for tests that compare the two paths.
+	generalLoad bool
 }
 
 type pendingStructs struct {
@@ -156,6 +161,41 @@ func (d *Doc) stateOf(id uint64) uint64 {
 // clients by 24-bit numbers.
 const maxClientIndex = 1<<24 - 1
 
+// ErrTooLarge is returned by an edit that would take the document past
+// this implementation's limits: 2^32 units of content per client (a
+// client's clock), 4 GiB of text, 2^24 clients. The document is unchanged.
+var ErrTooLarge = errors.New("yjs: edit exceeds the document's limits")
+
+// textMargin is kept free in the text arena by local edits, for the few
+// bytes that splitting text inside a surrogate pair adds.
+const textMargin = 1 << 20
+
+// checkRoom returns ErrTooLarge unless this document's own client can
+// create units more units and the text arena can take text more bytes.
+// Local edits call it with an upper bound of what they create before they
+// change anything, so that reaching a limit is an error, not a panic or a
+// half-made edit.
+func (d *Doc) checkRoom(units, text uint64) error {
+	var state uint64
+	if c, ok := d.lookupClient(d.clientID); ok {
+		state = uint64(d.state(c))
+	} else if len(d.clients) > maxClientIndex {
+		return ErrTooLarge
+	}
+	if units > maxClock || state+units > maxClock {
+		return ErrTooLarge
+	}
+	a := &d.text
+	live := uint64(len(a.buf) - a.garbage)
+	if text > maxClock || live+text+textMargin > maxClock {
+		return ErrTooLarge
+	}
+	if uint64(len(a.buf))+text+textMargin > maxClock {
+		d.compactTextNow()
+	}
+	return nil
+}
+
 // maxClock bounds clocks in a document: items store 32-bit clocks. Four
 // billion units from one client id is far beyond any real document.
 const maxClock = 1<<32 - 1
@@ -206,14 +246,28 @@ func (d *Doc) root(name string) *ytype {
 	return t
 }
 
-// rootOf returns root type name with the given kind; it panics when the
-// root exists with another kind, as yjs throws.
-func (d *Doc) rootOf(name string, kind uint8) *ytype {
+// ErrTypeMismatch is returned for a root name that holds another kind of
+// shared type than the one asked for.
+var ErrTypeMismatch = errors.New("yjs: root type of another kind")
+
+// rootOf returns root type name with the given kind, creating it if
+// needed, or ErrTypeMismatch when the root exists with another kind (yjs
+// throws).
+func (d *Doc) rootOf(name string, kind uint8) (*ytype, error) {
 	t := d.root(name)
 	if t.kind == typeUnknown {
 		t.kind = kind
 	} else if t.kind != kind {
-		panic(fmt.Sprintf("yjs: type %q was already defined as %s", name, kindName(t.kind)))
+		return nil, fmt.Errorf("%w: %q is a %s, not a %s", ErrTypeMismatch, name, kindName(t.kind), kindName(kind))
+	}
+	return t, nil
+}
+
+// mustRootOf is rootOf for the Get… methods.
+func (d *Doc) mustRootOf(name string, kind uint8) *ytype {
+	t, err := d.rootOf(name, kind)
+	if err != nil {
+		panic(err)
 	}
 	return t
 }
@@ -238,24 +292,63 @@ func kindName(k uint8) string {
 	return "unknown"
 }
 
-// GetText returns the root text name, creating it if needed. It panics if
-// name is already used by another kind of type.
-func (d *Doc) GetText(name string) *Text { return (*Text)(d.rootOf(name, typeText)) }
-
-// GetMap returns the root map name.
-func (d *Doc) GetMap(name string) *Map { return (*Map)(d.rootOf(name, typeMap)) }
-
-// GetArray returns the root array name.
-func (d *Doc) GetArray(name string) *Array { return (*Array)(d.rootOf(name, typeArray)) }
-
-// GetXmlFragment returns the root XML fragment name.
-func (d *Doc) GetXmlFragment(name string) *XmlFragment {
-	return (*XmlFragment)(d.rootOf(name, typeXmlFragment))
+// RootText returns the root text name, creating it if needed. It fails
+// with an error wrapping ErrTypeMismatch when name holds another kind of
+// shared type (which a peer can make happen): use it for names that come
+// from input.
+func (d *Doc) RootText(name string) (*Text, error) {
+	t, err := d.rootOf(name, typeText)
+	return (*Text)(t), err
 }
 
-// GetXmlElement returns the root XML element name.
+// RootMap is RootText for a root map.
+func (d *Doc) RootMap(name string) (*Map, error) {
+	t, err := d.rootOf(name, typeMap)
+	return (*Map)(t), err
+}
+
+// RootArray is RootText for a root array.
+func (d *Doc) RootArray(name string) (*Array, error) {
+	t, err := d.rootOf(name, typeArray)
+	return (*Array)(t), err
+}
+
+// RootXmlFragment is RootText for a root XML fragment.
+func (d *Doc) RootXmlFragment(name string) (*XmlFragment, error) {
+	t, err := d.rootOf(name, typeXmlFragment)
+	return (*XmlFragment)(t), err
+}
+
+// RootXmlElement is RootText for a root XML element.
+func (d *Doc) RootXmlElement(name string) (*XmlElement, error) {
+	t, err := d.rootOf(name, typeXmlElement)
+	return (*XmlElement)(t), err
+}
+
+// GetText is RootText for a name the program controls, whose kind is
+// known: it panics where RootText returns an error, as regexp.MustCompile
+// does. A document built from a peer's updates can hold any kind under any
+// name; for names from input, or documents from untrusted peers, use
+// RootText.
+func (d *Doc) GetText(name string) *Text { return (*Text)(d.mustRootOf(name, typeText)) }
+
+// GetMap is RootMap that panics on a type of another kind (see GetText).
+func (d *Doc) GetMap(name string) *Map { return (*Map)(d.mustRootOf(name, typeMap)) }
+
+// GetArray is RootArray that panics on a type of another kind (see
+// GetText).
+func (d *Doc) GetArray(name string) *Array { return (*Array)(d.mustRootOf(name, typeArray)) }
+
+// GetXmlFragment is RootXmlFragment that panics on a type of another kind
+// (see GetText).
+func (d *Doc) GetXmlFragment(name string) *XmlFragment {
+	return (*XmlFragment)(d.mustRootOf(name, typeXmlFragment))
+}
+
+// GetXmlElement is RootXmlElement that panics on a type of another kind
+// (see GetText).
 func (d *Doc) GetXmlElement(name string) *XmlElement {
-	return (*XmlElement)(d.rootOf(name, typeXmlElement))
+	return (*XmlElement)(d.mustRootOf(name, typeXmlElement))
 }
 
 // RootNames returns the names of the root types, sorted.

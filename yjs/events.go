@@ -178,9 +178,12 @@ func (e *Event) Path() []any {
 	for child.item != 0 && child != e.current {
 		it := d.items.at(child.item)
 		parent := d.types[it.parent]
-		if it.hasSub() {
+		switch {
+		case it.hasSub():
 			path = append(path, d.keys[it.data2])
-		} else {
+		case parent.usesIndex():
+			path = append(path, parent.posIndex().offsetOf(d, child.item))
+		default:
 			i := 0
 			for c := parent.start; c != 0 && c != child.item; {
 				ci := d.items.at(c)

@@ -17,15 +17,74 @@ type pnode struct {
 	kids   []*pnode // inner: children in order
 	sum    int      // visible units below
 	// fmt is the effect of the formatting items below on the attributes
-	// in effect (each key's last value, nil for a removal), valid when
-	// fmtOK. Only texts with formatting use it.
+	// in effect, valid when fmtOK. Only texts with formatting use it.
 	fmt   []fmtEntry
 	fmtOK bool
 }
 
+// The attributes in effect at a position of a text are what a walk from
+// the start leaves in a JavaScript Map: each formatting item sets its key,
+// or deletes it for a null value. yjs walks, and the Map's order (keys in
+// the order they were last added while absent) decides the order of the
+// formatting items an insert creates. A node summarizes the effect of its
+// items on such a Map as entries in order:
+//
+//	fmtSet:    the key is set to value; it keeps its place if present
+//	           before, else it is added at the entry's place.
+//	fmtReset:  the key was deleted, then set: it moves to the entry's place.
+//	fmtDelete: the key is deleted.
+//
+// Effects compose (compose), so the Map at any position is the composition
+// of O(log n) node summaries, in the order the walk would build it.
 type fmtEntry struct {
 	key   string
 	value any
+	kind  uint8
+}
+
+const (
+	fmtSet = iota
+	fmtReset
+	fmtDelete
+)
+
+// composeFmt applies the effect next after the effect e and returns the
+// combined effect.
+func composeFmt(e []fmtEntry, next []fmtEntry) []fmtEntry {
+	for _, n := range next {
+		e = composeFmtOp(e, n)
+	}
+	return e
+}
+
+// composeFmtOp applies the effect of one entry after e.
+func composeFmtOp(e []fmtEntry, n fmtEntry) []fmtEntry {
+	i := 0
+	for i < len(e) && e[i].key != n.key {
+		i++
+	}
+	if i == len(e) {
+		return append(e, n)
+	}
+	switch {
+	case n.kind == fmtDelete:
+		e[i].kind, e[i].value = fmtDelete, nil
+		return e
+	case n.kind == fmtSet && e[i].kind != fmtDelete:
+		e[i].value = n.value
+		return e
+	}
+	// Set after a delete, or a reset: the key moves to the end.
+	e = append(e[:i], e[i+1:]...)
+	return append(e, fmtEntry{n.key, n.value, fmtReset})
+}
+
+// fmtOp returns the effect of a formatting item.
+func fmtOp(f *formatValue) fmtEntry {
+	if f.value == nil {
+		return fmtEntry{key: f.key, kind: fmtDelete}
+	}
+	return fmtEntry{f.key, f.value, fmtSet}
 }
 
 // fmtChanged marks the formatting summaries of n and its ancestors stale.
@@ -41,28 +100,16 @@ func (n *pnode) fmtSummary(d *Doc) []fmtEntry {
 		return n.fmt
 	}
 	n.fmt = n.fmt[:0]
-	set := func(k string, v any) {
-		for i := range n.fmt {
-			if n.fmt[i].key == k {
-				n.fmt[i].value = v
-				return
-			}
-		}
-		n.fmt = append(n.fmt, fmtEntry{k, v})
-	}
 	if n.leaf {
 		for _, r := range n.items {
 			it := d.items.at(r)
 			if it.kind() == contentFormat && !it.deleted() {
-				f := d.vals[it.data].(*formatValue)
-				set(f.key, f.value)
+				n.fmt = composeFmtOp(n.fmt, fmtOp(d.vals[it.data].(*formatValue)))
 			}
 		}
 	} else {
 		for _, k := range n.kids {
-			for _, e := range k.fmtSummary(d) {
-				set(e.key, e.value)
-			}
+			n.fmt = composeFmt(n.fmt, k.fmtSummary(d))
 		}
 	}
 	n.fmtOK = true
@@ -70,48 +117,38 @@ func (n *pnode) fmtSummary(d *Doc) []fmtEntry {
 }
 
 // attrsThrough returns the attributes in effect after item r in list
-// order, from the formatting summaries: O(log n) nodes instead of a walk
-// from the start. The order of the keys is not the order yjs's walk would
-// give; callers must not depend on it.
+// order, in the order a walk from the start adds them (yjs's
+// currentAttributes), from O(log n) node summaries.
 func (x *posIndex) attrsThrough(d *Doc, r ref) attrMap {
-	var seen []fmtEntry // first found per key wins: we go backwards
-	note := func(k string, v any) {
-		for _, e := range seen {
-			if e.key == k {
-				return
-			}
-		}
-		seen = append(seen, fmtEntry{k, v})
-	}
 	leaf := d.leafOf(r)
-	i := 0
-	for leaf.items[i] != r {
-		i++
+	// The nodes left of the path from the root to the leaf hold what
+	// precedes the leaf; compose their effects from the root down.
+	var path []*pnode
+	for n := leaf; n != nil; n = n.parent {
+		path = append(path, n)
 	}
-	for ; i >= 0; i-- {
-		it := d.items.at(leaf.items[i])
-		if it.kind() == contentFormat && !it.deleted() {
-			f := d.vals[it.data].(*formatValue)
-			note(f.key, f.value)
-		}
-	}
-	for n := leaf; n.parent != nil; n = n.parent {
-		kids := n.parent.kids
-		j := 0
-		for kids[j] != n {
-			j++
-		}
-		for j--; j >= 0; j-- {
-			s := kids[j].fmtSummary(d)
-			for k := len(s) - 1; k >= 0; k-- {
-				note(s[k].key, s[k].value)
+	var e []fmtEntry
+	for i := len(path) - 1; i > 0; i-- {
+		for _, k := range path[i].kids {
+			if k == path[i-1] {
+				break
 			}
+			e = composeFmt(e, k.fmtSummary(d))
+		}
+	}
+	for _, o := range leaf.items {
+		if it := d.items.at(o); it.kind() == contentFormat && !it.deleted() {
+			e = composeFmtOp(e, fmtOp(d.vals[it.data].(*formatValue)))
+		}
+		if o == r {
+			break
 		}
 	}
 	var m attrMap
-	for _, e := range seen {
-		if e.value != nil {
-			m.set(e.key, e.value)
+	for _, en := range e {
+		if en.kind != fmtDelete {
+			m.keys = append(m.keys, en.key)
+			m.vals = append(m.vals, en.value)
 		}
 	}
 	return m
@@ -200,6 +237,21 @@ func (x *posIndex) find(d *Doc, i int) (ref, int) {
 		i -= v
 	}
 	panic("yjs: position index out of sync")
+}
+
+// last returns the last item of the list, 0 if it is empty.
+func (x *posIndex) last() ref {
+	n := x.root
+	for !n.leaf {
+		if len(n.kids) == 0 {
+			return 0
+		}
+		n = n.kids[len(n.kids)-1]
+	}
+	if len(n.items) == 0 {
+		return 0
+	}
+	return n.items[len(n.items)-1]
 }
 
 // offsetOf returns the number of visible units before item r.

@@ -22,6 +22,11 @@ func (d *Doc) ApplyUpdateV2(update []byte, origin any) error {
 }
 
 func (d *Doc) applyUpdate(update []byte, v2 bool, origin any) error {
+	if d.fresh() {
+		if err := d.loadFresh(update, v2, origin); err != errNotFresh {
+			return err
+		}
+	}
 	u, err := decodeUpdate(update, v2)
 	if err != nil {
 		return err
@@ -537,7 +542,11 @@ type subdocValue struct {
 // with concurrent insertions (YATA), adds the item to the store and
 // records the change (yjs Item.integrate after the offset handling). The
 // item's left, right, origins, parent and content are set.
-func (d *Doc) integrateItem(tx *Transaction, r ref) {
+func (d *Doc) integrateItem(tx *Transaction, r ref) { d.linkItem(tx, r, true) }
+
+// linkItem is integrateItem; store says whether to add the item to its
+// client's struct list (a fresh load has put it there already).
+func (d *Doc) linkItem(tx *Transaction, r ref, store bool) {
 	it := d.items.at(r)
 	t := d.types[it.parent]
 	sub := it.hasSub()
@@ -635,7 +644,9 @@ func (d *Doc) integrateItem(tx *Transaction, r ref) {
 			t.index.insert(d, r)
 		}
 	}
-	d.addStruct(tx, r)
+	if store {
+		d.addStruct(tx, r)
+	}
 	switch it.kind() {
 	case contentDeleted:
 		tx.ds.add(d.clients[it.client()], uint64(it.clock), uint64(it.length))
@@ -646,6 +657,7 @@ func (d *Doc) integrateItem(tx *Transaction, r ref) {
 		nt.depth = t.depth + 1
 	case contentFormat:
 		t.hasFormatting = true
+		t.formats++
 	case contentDoc:
 		tx.subdocsAdded = append(tx.subdocsAdded, d.vals[it.data].(*subdocValue).guid)
 	}
@@ -676,6 +688,7 @@ func (d *Doc) deleteItem(tx *Transaction, r ref) {
 		d.leafOf(r).fmtChanged()
 	}
 	it.meta |= flagDeleted
+	tx.deletedItems++
 	tx.ds.add(d.clients[it.client()], uint64(it.clock), uint64(it.length))
 	if sub {
 		key := d.keys[it.data2]

@@ -123,12 +123,14 @@ func checkIndex(d *Doc, t *ytype) error {
 			if it.kind() == contentFormat && !it.deleted() {
 				updateAttrs(&walk, d.vals[it.data].(*formatValue))
 			}
+			// The same keys in the same order (yjs's Map order) with the
+			// same values.
 			got := t.index.attrsThrough(d, n)
-			if len(got.keys) != len(walk.keys) {
+			if fmt.Sprint(got.keys) != fmt.Sprint(walk.keys) {
 				return fmt.Errorf("attributes after item %d: %v, walk %v", n, got.keys, walk.keys)
 			}
 			for i, k := range walk.keys {
-				if v, ok := got.get(k); !ok || !identical(v, walk.vals[i]) {
+				if !identical(got.vals[i], walk.vals[i]) {
 					return fmt.Errorf("attribute %q after item %d differs", k, n)
 				}
 			}

@@ -314,6 +314,30 @@ func utf16Len(s string) int {
 	return n
 }
 
+// textUnits returns the UTF-16 length of UTF-8 text p, false if p is not
+// valid UTF-8: one pass for ASCII, eight bytes at a time.
+func textUnits(p []byte) (int, bool) {
+	i := 0
+	for ; i+8 <= len(p); i += 8 {
+		if binary.LittleEndian.Uint64(p[i:])&0x8080808080808080 != 0 {
+			return textUnitsSlow(p)
+		}
+	}
+	for ; i < len(p); i++ {
+		if p[i] >= 0x80 {
+			return textUnitsSlow(p)
+		}
+	}
+	return len(p), true
+}
+
+func textUnitsSlow(p []byte) (int, bool) {
+	if !utf8.Valid(p) {
+		return 0, false
+	}
+	return utf16LenBytes(p), true
+}
+
 func utf16LenBytes(s []byte) int {
 	n := len(s)
 	for i := 0; i < len(s); i++ {

@@ -11,7 +11,7 @@ func (t *ytype) findLeft(tx *Transaction, index int) ref {
 	d := t.doc
 	var n ref
 	var off int
-	if t.index != nil || t.length > indexThreshold {
+	if t.usesIndex() {
 		n, off = t.posIndex().find(d, index-1)
 	} else {
 		n, off = t.scanFind(index - 1)
@@ -29,7 +29,7 @@ func (t *ytype) findFirst(tx *Transaction, index int) ref {
 	d := t.doc
 	var n ref
 	var off int
-	if t.index != nil || t.length > indexThreshold {
+	if t.usesIndex() {
 		n, off = t.posIndex().find(d, index)
 	} else {
 		n, off = t.scanFind(index)
@@ -143,6 +143,14 @@ func (t *ytype) listInsertAfter(tx *Transaction, left ref, values []listValue) {
 // listPush appends values after the last item of the list, deleted or not
 // (yjs typeListPushGenerics).
 func (t *ytype) listPush(tx *Transaction, values []listValue) {
+	t.listInsertAfter(tx, t.lastItem(), values)
+}
+
+// lastItem returns the last item of t's list, deleted or not; 0 if none.
+func (t *ytype) lastItem() ref {
+	if t.usesIndex() {
+		return t.posIndex().last()
+	}
 	d := t.doc
 	n := t.start
 	if n != 0 {
@@ -150,8 +158,12 @@ func (t *ytype) listPush(tx *Transaction, values []listValue) {
 			n = d.items.at(n).right
 		}
 	}
-	t.listInsertAfter(tx, n, values)
+	return n
 }
+
+// usesIndex reports whether position lookups in t's list go through its
+// position index (building it if needed) rather than a walk.
+func (t *ytype) usesIndex() bool { return t.index != nil || t.length > indexThreshold }
 
 // listDelete deletes length units from index (yjs typeListDelete).
 func (t *ytype) listDelete(tx *Transaction, index, length int) {
@@ -181,7 +193,7 @@ func (t *ytype) listGet(index int) (any, bool) {
 	d := t.doc
 	var n ref
 	var off int
-	if t.index != nil || t.length > indexThreshold {
+	if t.usesIndex() {
 		n, off = t.posIndex().find(d, index)
 	} else {
 		n, off = t.scanFind(index)
@@ -211,6 +223,9 @@ func (t *ytype) mapSet(key string, value any) error {
 	if err != nil {
 		return err
 	}
+	if err := t.doc.checkRoom(1, 0); err != nil {
+		return err
+	}
 	t.doc.transact(func(tx *Transaction) { t.mapSetValue(tx, key, v) }, nil, true)
 	return nil
 }
@@ -233,12 +248,15 @@ func (t *ytype) mapSetValue(tx *Transaction, key string, v listValue) {
 }
 
 // mapSetType sets key to a new shared type of the given kind.
-func (t *ytype) mapSetType(kind uint8, name, key string) *ytype {
+func (t *ytype) mapSetType(kind uint8, name, key string) (*ytype, error) {
+	if err := t.doc.checkRoom(1, 0); err != nil {
+		return nil, err
+	}
 	nt := t.doc.newType(kind, name)
 	t.doc.transact(func(tx *Transaction) {
 		t.mapSetValue(tx, key, listValue{kind: contentType, typ: nt})
 	}, nil, true)
-	return nt
+	return nt, nil
 }
 
 func (t *ytype) mapGet(key string) (any, bool) {

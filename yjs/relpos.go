@@ -47,6 +47,21 @@ func RelativePositionFromIndex(typ any, index, assoc int) (*RelativePosition, er
 		}
 		index--
 	}
+	if t.usesIndex() {
+		// What the walk below finds, through the index.
+		switch {
+		case index >= 0 && index < t.length:
+			n, off := t.posIndex().find(d, index)
+			it := d.items.at(n)
+			rp.Item = &ID{d.clients[it.client()], uint64(it.clock) + uint64(off)}
+		case assoc < 0 && index >= t.length:
+			if n := t.posIndex().last(); n != 0 {
+				it := d.items.at(n)
+				rp.Item = &ID{d.clients[it.client()], uint64(it.clock + it.length - 1)}
+			}
+		}
+		return rp, nil
+	}
 	for n := t.start; n != 0; {
 		it := d.items.at(n)
 		if !it.deleted() && it.countable() {
@@ -160,8 +175,8 @@ func (d *Doc) ResolveRelativePosition(rp *RelativePosition) *AbsolutePosition {
 					index++
 				}
 			}
-			if t.index != nil && !it.hasSub() {
-				index += t.index.offsetOf(d, r)
+			if !it.hasSub() && t.usesIndex() {
+				index += t.posIndex().offsetOf(d, r)
 			} else {
 				for n := it.left; n != 0; {
 					ni := d.items.at(n)

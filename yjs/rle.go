@@ -160,18 +160,23 @@ type rleDecoder struct {
 	count int64 // -1: repeat s forever
 }
 
+// read is small enough to be inlined: most reads are inside a run.
 func (d *rleDecoder) read() byte {
 	if d.count == 0 {
-		d.s = d.r.uint8()
-		if d.r.hasContent() {
-			c := d.r.varUint()
-			d.count = int64(c) + 1
-		} else {
-			d.count = -1
-		}
+		d.next()
 	}
 	d.count--
 	return d.s
+}
+
+func (d *rleDecoder) next() {
+	d.s = d.r.uint8()
+	if d.r.hasContent() {
+		c := d.r.varUint()
+		d.count = int64(c) + 1
+	} else {
+		d.count = -1
+	}
 }
 
 // uintOptRleDecoder decodes a uintOptRleEncoder column.
@@ -183,15 +188,19 @@ type uintOptRleDecoder struct {
 
 func (d *uintOptRleDecoder) read() uint64 {
 	if d.count == 0 {
-		abs, neg := d.r.varInt()
-		d.s = abs
-		d.count = 1
-		if neg {
-			d.count = d.r.varUint() + 2
-		}
+		d.next()
 	}
 	d.count--
 	return d.s
+}
+
+func (d *uintOptRleDecoder) next() {
+	abs, neg := d.r.varInt()
+	d.s = abs
+	d.count = 1
+	if neg {
+		d.count = d.r.varUint() + 2
+	}
 }
 
 // intDiffOptRleDecoder decodes an intDiffOptRleEncoder column. The values
@@ -205,20 +214,24 @@ type intDiffOptRleDecoder struct {
 
 func (d *intDiffOptRleDecoder) read() int64 {
 	if d.count == 0 {
-		abs, neg := d.r.varInt()
-		v := int64(abs)
-		if neg {
-			v = -v
-		}
-		d.diff = v >> 1 // floor(v / 2)
-		d.count = 1
-		if v&1 != 0 {
-			d.count = d.r.varUint() + 2
-		}
+		d.next()
 	}
 	d.s += d.diff
 	d.count--
 	return d.s
+}
+
+func (d *intDiffOptRleDecoder) next() {
+	abs, neg := d.r.varInt()
+	v := int64(abs)
+	if neg {
+		v = -v
+	}
+	d.diff = v >> 1 // floor(v / 2)
+	d.count = 1
+	if v&1 != 0 {
+		d.count = d.r.varUint() + 2
+	}
 }
 
 // stringDecoder decodes a stringEncoder column: one UTF-8 string sliced by

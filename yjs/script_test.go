@@ -399,8 +399,8 @@ func runGoOp(d *Doc, o jsOp) error {
 		kind := kindByName(o["kind"].(string))
 		name, _ := o["name"].(string)
 		if k, ok := o["k"].(string); ok {
-			t.mapSetType(kind, name, k)
-			return nil
+			_, err := t.mapSetType(kind, name, k)
+			return err
 		}
 		_, err := t.insertType(num(o["i"]), kind, name)
 		return err

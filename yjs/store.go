@@ -88,6 +88,76 @@ func (d *Doc) findIndexNear(structs *structList, clock uint32, hint int) int {
 // they are recomputed on the next search.
 type skipIndex struct {
 	clocks []uint32
+	// buckets, when set, maps clocks to list indices directly: bucket b
+	// holds the index of the struct holding clock b<<shift. A fresh load
+	// builds it for the lookups of its origins; any change to the list
+	// drops it.
+	buckets []uint32
+	shift   uint8
+}
+
+// buildBuckets sets up the clock buckets of client c's struct list: about
+// one bucket per struct, so that a lookup reads one or two entries.
+func (d *Doc) buildBuckets(c uint32) {
+	structs := &d.structs[c]
+	n := structs.len()
+	if n < 256 {
+		return
+	}
+	state := d.state(c)
+	shift := uint8(0)
+	for state>>shift > uint32(n) {
+		shift++
+	}
+	sk := &d.skips[c]
+	nb := int(state>>shift) + 1
+	if cap(sk.buckets) >= nb {
+		sk.buckets = sk.buckets[:nb]
+	} else {
+		sk.buckets = make([]uint32, nb)
+	}
+	sk.shift = shift
+	// Walk the structs, filling the buckets that start in each.
+	b := 0
+	for j := 0; j < n; j++ {
+		end := state
+		if j+1 < n {
+			end = structs.at(j + 1).clock
+		}
+		for ; b < nb && uint32(b)<<shift < end; b++ {
+			sk.buckets[b] = uint32(j)
+		}
+	}
+	for ; b < nb; b++ {
+		sk.buckets[b] = uint32(n - 1)
+	}
+}
+
+// bucketSearch is search through the clock buckets.
+func (sk *skipIndex) bucketSearch(structs *structList, clock uint32) int {
+	// Structs appended after the buckets were built are after the last
+	// bucket's struct.
+	b := min(int(clock>>sk.shift), len(sk.buckets)-1)
+	lo := int(sk.buckets[b])
+	hi := structs.len() - 1
+	if b+1 < len(sk.buckets) {
+		hi = int(sk.buckets[b+1])
+	}
+	for lo < hi && structs.at(lo+1).clock <= clock {
+		if hi-lo > 8 {
+			for lo < hi {
+				mid := int(uint(lo+hi+1) >> 1)
+				if structs.at(mid).clock <= clock {
+					lo = mid
+				} else {
+					hi = mid - 1
+				}
+			}
+			return lo
+		}
+		lo++
+	}
+	return lo
 }
 
 const skipShift = 6
@@ -104,6 +174,9 @@ func (d *Doc) search(c, clock uint32) int {
 		return hi
 	}
 	sk := &d.skips[c]
+	if sk.buckets != nil {
+		return sk.bucketSearch(structs, clock)
+	}
 	if want := (n + 63) >> skipShift; len(sk.clocks) < want {
 		for i := len(sk.clocks) << skipShift; i < n; i += 1 << skipShift {
 			sk.clocks = append(sk.clocks, structs.at(i).clock)
@@ -135,6 +208,7 @@ func (d *Doc) search(c, clock uint32) int {
 // changedAt drops the skip samples of client c from list index i on.
 func (d *Doc) changedAt(c uint32, i int) {
 	sk := &d.skips[c]
+	sk.buckets = nil
 	if n := i >> skipShift; n < len(sk.clocks) {
 		sk.clocks = sk.clocks[:n]
 	}
@@ -292,6 +366,15 @@ func (a *textArena) add(p []byte) (uint32, uint32) {
 	return uint32(off), uint32(len(p))
 }
 
+// reserve makes room for n more bytes.
+func (a *textArena) reserve(n int) {
+	if cap(a.buf)-len(a.buf) < n {
+		grown := make([]byte, len(a.buf), len(a.buf)+n)
+		copy(grown, a.buf)
+		a.buf = grown
+	}
+}
+
 func (a *textArena) addString(s string) (uint32, uint32) {
 	off := len(a.buf)
 	if off+len(s) > maxClock {
@@ -345,6 +428,14 @@ func (d *Doc) mergeItems(leftRef, rightRef ref) bool {
 			break
 		}
 		a := &d.text
+		if left.data+left.data2 != right.data && len(a.buf)+int(left.data2+right.data2) > maxClock {
+			// Joining the texts needs room the arena does not have (4 GiB):
+			// make it, or leave the items apart.
+			d.compactTextNow()
+			if left.data+left.data2 != right.data && len(a.buf)+int(left.data2+right.data2) > maxClock {
+				return false
+			}
+		}
 		switch {
 		case left.data+left.data2 == right.data:
 		case int(left.data+left.data2) == len(a.buf):
@@ -380,6 +471,17 @@ func (d *Doc) mergeItems(leftRef, rightRef ref) bool {
 		t.index.merge(d, leftRef, rightRef, vis)
 	}
 	return true
+}
+
+// mayMerge reports whether the structs left and right, neighbours in their
+// client's list, pass the first tests of tryToMergeWithLefts and
+// mergeItems; it saves the calls for the many that do not.
+func (d *Doc) mayMerge(leftRef, rightRef ref) bool {
+	left, right := d.items.at(leftRef), d.items.at(rightRef)
+	if (left.meta^right.meta)&(kindMask|flagDeleted) != 0 {
+		return false
+	}
+	return left.isGC() || (left.right == rightRef && right.oClient == left.client() && right.oClock == left.clock+left.length-1)
 }
 
 // tryToMergeWithLefts merges structs[pos] into its left neighbours as far
@@ -484,6 +586,12 @@ func (d *Doc) compactText() {
 	if a.garbage < 1<<16 || a.garbage < len(a.buf)/2 {
 		return
 	}
+	d.compactTextNow()
+}
+
+// compactTextNow rebuilds the text arena without garbage.
+func (d *Doc) compactTextNow() {
+	a := &d.text
 	buf := make([]byte, 0, len(a.buf)-a.garbage+len(a.buf)/8)
 	for c := range d.structs {
 		structs := &d.structs[c]

@@ -91,6 +91,9 @@ func (t *Text) Format(index, length int, attrs Attributes) error {
 	if err != nil {
 		return err
 	}
+	if err := tt.doc.checkRoom(2*uint64(am.len()), 0); err != nil {
+		return err
+	}
 	tx, own := tt.doc.begin(nil, true)
 	defer tt.doc.end(tx, own)
 	pos := tt.findPosition(tx, index)
@@ -121,12 +124,14 @@ func (t *Text) ToDelta() []Delta { return t.t().toDelta(nil, nil) }
 // the start. A retain past the end adds newlines, as in yjs.
 func (t *Text) ApplyDelta(delta []Delta) error { return t.t().applyDelta(delta) }
 
+// prepared is a delta op checked and converted by applyDelta.
+type prepared struct {
+	attrs *attrMap
+	embed any
+}
+
 func (t *ytype) applyDelta(delta []Delta) error {
 	// Check everything first, so that a bad op changes nothing.
-	type prepared struct {
-		attrs *attrMap
-		embed any
-	}
 	prep := make([]prepared, len(delta))
 	for i, op := range delta {
 		am, err := normalizeAttrs(op.Attributes)
@@ -150,6 +155,9 @@ func (t *ytype) applyDelta(delta []Delta) error {
 			return ErrIndexOutOfRange
 		}
 	}
+	if err := t.checkDeltaRoom(delta, prep); err != nil {
+		return err
+	}
 	tx, own := t.doc.begin(nil, true)
 	defer t.doc.end(tx, own)
 	pos := textPos{right: t.start}
@@ -170,6 +178,45 @@ func (t *ytype) applyDelta(delta []Delta) error {
 		}
 	}
 	return nil
+}
+
+// checkDeltaRoom checks that applying delta stays within the document's
+// limits (see checkRoom), bounding what it creates: its text and embeds,
+// the newlines a retain past the end adds, and the formatting items, no
+// more per op than twice the attributes that can be in effect.
+func (t *ytype) checkDeltaRoom(delta []Delta, prep []prepared) error {
+	const limit = maxClock + 1 // saturate: anything above fails anyway
+	add := func(a, b uint64) uint64 { return min(a+min(b, limit), limit) }
+	var keys, units, text uint64
+	for _, p := range prep {
+		keys = add(keys, uint64(p.attrs.len()))
+	}
+	keys = add(keys, uint64(t.formats))
+	length, pos := uint64(t.length), uint64(0)
+	for i, op := range delta {
+		switch {
+		case op.Insert != nil:
+			n := uint64(1)
+			if s, ok := op.Insert.(string); ok {
+				n = uint64(utf16Len(s))
+				text = add(text, uint64(len(s)))
+			}
+			units = add(units, n)
+			pos, length = add(pos, n), add(length, n)
+		case op.Retain > 0:
+			end := add(pos, uint64(op.Retain))
+			if end > length {
+				units = add(units, end-length)
+				text = add(text, end-length)
+				length = end
+			}
+			pos = end
+		case op.Delete > 0:
+			length -= min(uint64(op.Delete), length-pos)
+		}
+		units = add(units, 2*add(keys, uint64(prep[i].attrs.len())))
+	}
+	return t.doc.checkRoom(units, text)
 }
 
 // attrMap is a JavaScript Map of attributes: insertion ordered.
@@ -393,10 +440,9 @@ func (t *ytype) findPositionScan(tx *Transaction, index int) textPos {
 	return pos
 }
 
-// findPosition finds index through the position index, for operations
-// that need the attributes in effect but not their order (yjs keeps them in
-// a Map whose order only matters when inserting with explicit attributes).
-// Short texts are walked.
+// findPosition finds index through the position index, with the
+// attributes in effect there in the order yjs's walk from the start adds
+// them. Short texts are walked.
 func (t *ytype) findPosition(tx *Transaction, index int) textPos {
 	if index == 0 || (t.index == nil && t.length <= indexThreshold) {
 		return t.findPositionScan(tx, index)
@@ -447,6 +493,7 @@ func (t *ytype) newLocalItem(left, right ref, kind uint8, length uint32) (ref, *
 		parent:   t.num,
 	}
 	if uint64(it.clock)+uint64(length) > maxClock {
+		// Local edits check their room first (checkRoom).
 		panic("yjs: client clock exceeds 2^32")
 	}
 	if left != 0 {
@@ -542,15 +589,28 @@ func (t *ytype) insertText(index int, s string, attrs Attributes, explicit bool)
 	}
 	tx, own := t.doc.begin(nil, true)
 	defer t.doc.end(tx, own)
-	var pos textPos
-	if explicit {
-		pos = t.findPositionScan(tx, index)
-	} else {
-		pos = t.findPosition(tx, index)
+	pos := t.findPosition(tx, index)
+	if !explicit {
 		am = pos.attrs.objCopy()
+	}
+	// Finding the position may have split an item; the transaction's end
+	// merges it back if nothing else happens. Without explicit attributes
+	// the insert takes those in effect and creates no formatting items.
+	units := uint64(utf16Len(s))
+	if explicit {
+		units += fmtBound(&am, &pos.attrs)
+	}
+	if err := t.doc.checkRoom(units, uint64(len(s))); err != nil {
+		return err
 	}
 	t.insertContentAt(tx, &pos, contentString, s, nil, &am)
 	return nil
+}
+
+// fmtBound bounds the formatting items an insert with attrs at a position
+// with the attributes cur creates: one per key before it, one after.
+func fmtBound(attrs, cur *attrMap) uint64 {
+	return 2 * uint64(attrs.len()+cur.len())
 }
 
 // insertContent inserts an embed or a type at index (yjs insertEmbed).
@@ -564,7 +624,10 @@ func (t *ytype) insertContent(index int, kind uint8, v any, attrs Attributes) er
 	}
 	tx, own := t.doc.begin(nil, true)
 	defer t.doc.end(tx, own)
-	pos := t.findPositionScan(tx, index)
+	pos := t.findPosition(tx, index)
+	if err := t.doc.checkRoom(1+fmtBound(am, &pos.attrs), 0); err != nil {
+		return err
+	}
 	t.insertContentAt(tx, &pos, kind, "", v, am)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"unicode/utf8"
@@ -29,20 +30,30 @@ type editTrace struct {
 	} `json:"txns"`
 }
 
+// trace is a parsed editing trace as the tests keep it: the patches hold
+// no pointers and their inserted text is one string, so that a cached
+// trace costs the garbage collector nothing while benchmarks run.
+type trace struct {
+	end string // the end content
+	ins string // the inserted text of every patch, concatenated
+	ps  []patch
+}
+
 // patch is one edit: at code point pos delete del code points, then
-// insert ins.
+// insert ins[off:off+n] of its trace.
 type patch struct {
 	pos, del int
-	ins      string
+	off, n   uint32
 }
+
+func (tr *trace) insert(p patch) string { return tr.ins[p.off : p.off+p.n] }
 
 var traceCache sync.Map
 
-func loadTrace(tb testing.TB, name string) (*editTrace, []patch) {
+func loadTrace(tb testing.TB, name string) *trace {
 	tb.Helper()
 	if v, ok := traceCache.Load(name); ok {
-		c := v.([2]any)
-		return c[0].(*editTrace), c[1].([]patch)
+		return v.(*trace)
 	}
 	path := filepath.Join(tracesDir(), name)
 	f, err := os.Open(path)
@@ -54,49 +65,52 @@ func loadTrace(tb testing.TB, name string) (*editTrace, []patch) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var tr editTrace
-	if err := json.NewDecoder(zr).Decode(&tr); err != nil {
+	var et editTrace
+	if err := json.NewDecoder(zr).Decode(&et); err != nil {
 		tb.Fatal(err)
 	}
-	var ps []patch
-	for _, txn := range tr.Txns {
+	tr := &trace{end: et.EndContent}
+	var ins strings.Builder
+	for _, txn := range et.Txns {
 		for _, p := range txn.Patches {
 			var pt patch
+			var s string
 			if err := json.Unmarshal(p[0], &pt.pos); err != nil {
 				tb.Fatal(err)
 			}
 			if err := json.Unmarshal(p[1], &pt.del); err != nil {
 				tb.Fatal(err)
 			}
-			if err := json.Unmarshal(p[2], &pt.ins); err != nil {
+			if err := json.Unmarshal(p[2], &s); err != nil {
 				tb.Fatal(err)
 			}
-			ps = append(ps, pt)
+			pt.off, pt.n = uint32(ins.Len()), uint32(len(s))
+			ins.WriteString(s)
+			tr.ps = append(tr.ps, pt)
 		}
 	}
-	traceCache.Store(name, [2]any{&tr, ps})
-	return &tr, ps
+	tr.ins = ins.String()
+	traceCache.Store(name, tr)
+	return tr
 }
 
 // replayTrace applies a trace as local edits, one transaction per call
 // (a delete, then an insert), as an editor would.
-func replayTrace(tb testing.TB, d *Doc, ps []patch) *Text {
+func replayTrace(tb testing.TB, d *Doc, tr *trace) *Text {
 	text := d.GetText("text")
 	// Traces count code points, Yjs UTF-16 units; they differ only after
 	// characters outside the BMP, which the traces here do not have. Fall
 	// back to converting through the current text if one shows up.
 	astral := false
-	for _, p := range ps {
+	for _, r := range tr.ins {
+		if r > 0xffff {
+			astral = true
+		}
+	}
+	for _, p := range tr.ps {
 		if p.pos < 0 {
 			tb.Fatal("negative position")
 		}
-		for _, r := range p.ins {
-			if r > 0xffff {
-				astral = true
-			}
-		}
-	}
-	for _, p := range ps {
 		pos, del := p.pos, p.del
 		if astral {
 			s := text.String()
@@ -107,8 +121,8 @@ func replayTrace(tb testing.TB, d *Doc, ps []patch) *Text {
 				tb.Fatal(err)
 			}
 		}
-		if p.ins != "" {
-			if err := text.Insert(pos, p.ins); err != nil {
+		if p.n > 0 {
+			if err := text.Insert(pos, tr.insert(p)); err != nil {
 				tb.Fatal(err)
 			}
 		}
@@ -157,11 +171,11 @@ func TestTraces(t *testing.T) {
 			if testing.Short() && name == "automerge-paper.json.gz" {
 				t.Skip("long trace skipped in -short mode")
 			}
-			tr, ps := loadTrace(t, name)
+			tr := loadTrace(t, name)
 			d := NewDoc(WithClientID(1))
-			text := replayTrace(t, d, ps)
-			if got := text.String(); got != tr.EndContent {
-				t.Fatalf("end content differs: got %d bytes, want %d", len(got), len(tr.EndContent))
+			text := replayTrace(t, d, tr)
+			if got := text.String(); got != tr.end {
+				t.Fatalf("end content differs: got %d bytes, want %d", len(got), len(tr.end))
 			}
 			p := yjsPeer(t)
 			var res struct {
@@ -195,7 +209,7 @@ func TestTraces(t *testing.T) {
 			if err := d2.ApplyUpdateV2(v2, nil); err != nil {
 				t.Fatal(err)
 			}
-			if d2.GetText("text").String() != tr.EndContent {
+			if d2.GetText("text").String() != tr.end {
 				t.Error("reloaded text differs")
 			}
 			if again, _ := d2.EncodeStateAsUpdateV2(nil); !bytes.Equal(again, v2) {

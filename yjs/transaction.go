@@ -1,5 +1,7 @@
 package yjs
 
+import "errors"
+
 // Transaction groups changes to a document. Observers and update handlers
 // run once per transaction, after its function returns. A Transaction is
 // only valid during the function or callback it was handed to: the
@@ -13,6 +15,9 @@ type Transaction struct {
 	Local bool
 
 	ds deleteSet
+	// deletedItems counts the items deleteItem deleted. The transaction's
+	// other deleted structs (deleted content, GC) need no collecting.
+	deletedItems int
 	// touched records each client's state before the transaction first
 	// added to it; other clients are unchanged.
 	touched      []clientClock
@@ -23,9 +28,11 @@ type Transaction struct {
 	changedIndex map[*ytype]*typeChange
 
 	needFormattingCleanup bool
-	subdocsAdded          []string
-	subdocsRemoved        []string
-	subdocsLoaded         []string
+	// capture, when set, receives the transaction's update (TransactUpdate).
+	capture        *capturedUpdate
+	subdocsAdded   []string
+	subdocsRemoved []string
+	subdocsLoaded  []string
 }
 
 type clientClock struct {
@@ -50,12 +57,14 @@ func (tx *Transaction) reset(d *Doc, origin any, local bool) {
 	tx.Origin = origin
 	tx.Local = local
 	tx.ds.reset()
+	tx.deletedItems = 0
 	tx.touched = tx.touched[:0]
 	tx.touchedIndex = nil
 	tx.mergeStructs = tx.mergeStructs[:0]
 	tx.changed = tx.changed[:0]
 	tx.changedIndex = nil
 	tx.needFormattingCleanup = false
+	tx.capture = nil
 	tx.subdocsAdded = tx.subdocsAdded[:0]
 	tx.subdocsRemoved = tx.subdocsRemoved[:0]
 	tx.subdocsLoaded = tx.subdocsLoaded[:0]
@@ -81,6 +90,7 @@ func (tx *Transaction) release() {
 		tx.ds = deleteSet{}
 	}
 	tx.changed = tx.changed[:0]
+	tx.capture = nil
 	tx.Origin = nil
 	tx.doc = nil
 }
@@ -193,6 +203,50 @@ func (d *Doc) Transact(fn func(tx *Transaction), origin any) {
 	d.transact(fn, origin, true)
 }
 
+// ErrNestedTransaction is returned by TransactUpdate called inside
+// another transaction or from an observer, where the update of its
+// function alone does not exist yet.
+var ErrNestedTransaction = errors.New("yjs: TransactUpdate inside a transaction")
+
+type capturedUpdate struct {
+	v2     bool
+	update []byte
+	err    error
+}
+
+// TransactUpdate runs fn in a transaction, like Transact, and returns the
+// transaction's changes as a v1 update: the bytes an OnUpdate handler
+// receives for it, or nil when it changed nothing. A server applying an
+// edit of its own gets the update to store and broadcast without
+// subscribing to every update of the document.
+//
+// It fails with ErrNestedTransaction inside another transaction or an
+// observer, before running fn. An error encoding the update (a value
+// format v1 cannot hold, such as a BigInt embed) does not undo the
+// transaction.
+func (d *Doc) TransactUpdate(fn func(tx *Transaction), origin any) ([]byte, error) {
+	return d.transactUpdate(fn, origin, false)
+}
+
+// TransactUpdateV2 is TransactUpdate with a v2 update.
+func (d *Doc) TransactUpdateV2(fn func(tx *Transaction), origin any) ([]byte, error) {
+	return d.transactUpdate(fn, origin, true)
+}
+
+func (d *Doc) transactUpdate(fn func(tx *Transaction), origin any, v2 bool) ([]byte, error) {
+	if d.tx != nil || d.inCleanup {
+		return nil, ErrNestedTransaction
+	}
+	c := &capturedUpdate{v2: v2}
+	func() {
+		tx, own := d.begin(origin, true)
+		defer d.end(tx, own)
+		tx.capture = c
+		fn(tx)
+	}()
+	return c.update, c.err
+}
+
 func (d *Doc) transact(fn func(tx *Transaction), origin any, local bool) {
 	tx, own := d.begin(origin, local)
 	defer d.end(tx, own)
@@ -268,22 +322,34 @@ func (d *Doc) cleanupTransaction(tx *Transaction) (failure any) {
 		}
 	}()
 
-	if d.gc {
+	if d.gc && tx.deletedItems > 0 {
 		d.tryGcDeleteSet(&tx.ds)
 	}
-	d.tryMergeDeleteSet(&tx.ds)
+	// The structs a transaction added are all tried below, each with its
+	// left neighbour; the deleted ranges and split points among them need
+	// no other try. (Merging is decided pair by pair, so the order of the
+	// tries does not change the result.)
+	d.tryMergeDeleteSet(tx)
 	for _, t := range tx.touched {
 		if d.state(t.client) == t.clock {
 			continue
 		}
 		c := t.client
 		first := max(d.findIndex(&d.structs[c], t.clock), 1)
-		for i := d.structs[c].len() - 1; i >= first; {
+		structs := &d.structs[c]
+		for i := structs.len() - 1; i >= first; {
+			if !d.mayMerge(structs.at(i-1).r, structs.at(i).r) {
+				i--
+				continue
+			}
 			i -= 1 + d.tryToMergeWithLefts(c, i)
 		}
 	}
 	for i := len(tx.mergeStructs) - 1; i >= 0; i-- {
 		id := tx.mergeStructs[i]
+		if b, ok := tx.addedFrom(id.client); ok && id.clock >= b {
+			continue
+		}
 		pos := d.findIndex(&d.structs[id.client], id.clock)
 		if pos+1 < d.structs[id.client].len() {
 			if d.tryToMergeWithLefts(id.client, pos+1) > 1 {
@@ -299,6 +365,10 @@ func (d *Doc) cleanupTransaction(tx *Transaction) (failure any) {
 			// Someone else uses our client id; pick another, as yjs does.
 			d.clientID = randomClientID()
 		}
+	}
+	if c := tx.capture; c != nil && d.changedContent(tx) {
+		// Before the handlers run: they may edit the document.
+		c.update, c.err = d.transactionUpdate(tx, c.v2)
 	}
 	func() {
 		defer func() {
@@ -343,7 +413,8 @@ func (d *Doc) tryGcDeleteSet(ds *deleteSet) {
 					break
 				}
 				it := d.items.at(e.r)
-				if !it.isGC() && it.deleted() && it.meta&flagKeep == 0 {
+				// Deleted content is what collecting leaves: nothing to do.
+				if k := it.kind(); k != contentGC && k != contentDeleted && it.deleted() && it.meta&flagKeep == 0 {
 					d.gcItem(e.r, false)
 				}
 			}
@@ -351,17 +422,22 @@ func (d *Doc) tryGcDeleteSet(ds *deleteSet) {
 	}
 }
 
-// tryMergeDeleteSet merges the structs around deleted ranges (yjs
-// tryMergeDeleteSet).
-func (d *Doc) tryMergeDeleteSet(ds *deleteSet) {
-	for _, e := range ds.entries {
+// tryMergeDeleteSet merges the structs around the transaction's deleted
+// ranges (yjs tryMergeDeleteSet), except those among the structs the
+// transaction added, which cleanupTransaction tries anyway.
+func (d *Doc) tryMergeDeleteSet(tx *Transaction) {
+	for _, e := range tx.ds.entries {
 		c, ok := d.lookupClient(e.client)
 		if !ok {
 			continue
 		}
+		added, hasAdded := tx.addedFrom(c)
 		hint := -1
 		for di := len(e.ranges) - 1; di >= 0; di-- {
 			r := e.ranges[di]
+			if hasAdded && r.clock >= uint64(added) {
+				continue
+			}
 			structs := &d.structs[c]
 			found := d.findIndexNear(structs, uint32(r.clock+r.len-1), min(hint, structs.len()-1))
 			hint = found
@@ -371,4 +447,39 @@ func (d *Doc) tryMergeDeleteSet(ds *deleteSet) {
 			}
 		}
 	}
+}
+
+// touchAt records that client c's state before the transaction was clock
+// (a fresh load adds the structs before its transaction starts).
+func (tx *Transaction) touchAt(c, clock uint32) {
+	tx.touch(c, tx.doc)
+	for i := range tx.touched {
+		if tx.touched[i].client == c {
+			tx.touched[i].clock = clock
+			return
+		}
+	}
+}
+
+// addedFrom returns the clock from which the transaction added structs of
+// client c, if it added any.
+func (tx *Transaction) addedFrom(c uint32) (uint32, bool) {
+	i := -1
+	if tx.touchedIndex != nil {
+		if j, ok := tx.touchedIndex[c]; ok {
+			i = j
+		}
+	} else {
+		for j := range tx.touched {
+			if tx.touched[j].client == c {
+				i = j
+				break
+			}
+		}
+	}
+	if i < 0 {
+		return 0, false
+	}
+	clock := tx.touched[i].clock
+	return clock, tx.doc.state(c) != clock
 }

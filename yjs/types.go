@@ -22,7 +22,10 @@ type ytype struct {
 	length  int // visible countable length of the list
 
 	hasFormatting bool
-	index         *posIndex
+	// formats counts the formatting items ever linked into the list, an
+	// upper bound of the attributes in effect at any position.
+	formats int
+	index   *posIndex
 
 	change    *typeChange // in the current transaction
 	observers []*typeObserver

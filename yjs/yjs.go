@@ -39,9 +39,19 @@
 //
 // A Doc stores clocks in 32 bits and numbers clients in 24 bits: an update
 // that needs more (a client that made four billion edits, sixteen million
-// clients in one document) is refused. Decoders refuse lengths beyond the
+// clients in one document) is refused, and so is a local edit, with
+// ErrTooLarge, as is text beyond 4 GiB. Decoders refuse lengths beyond the
 // input, nesting deeper than 2,000 levels, and more structs than an update
-// of its size can describe (see maxBlocks).
+// of its size can describe (see maxBlocks). Nothing in the package panics
+// on input: GetText and its siblings panic on a root of another kind, like
+// regexp.MustCompile, for names the program controls; RootText and its
+// siblings return ErrTypeMismatch instead.
+//
+// # Server-side edits
+//
+// TransactUpdate runs a function in a transaction and returns its update,
+// for a server that edits documents itself (content edits over REST) and
+// stores and broadcasts exactly that change.
 //
 // # Concurrency
 //
@@ -54,11 +64,13 @@
 // garbage collector does not scan. Text lives in one arena per document;
 // adjacent typed characters share their bytes. Lists that are edited by
 // position get a B+ tree over their items counting visible units (posIndex),
-// so position lookups are logarithmic; its nodes also summarize formatting,
-// so that the attributes in effect at a position of a rich text are found
-// without walking from the start. (Inserting with explicit attributes still
-// walks, as yjs does: the order in which yjs met the attributes decides the
-// order of the formatting items it creates.) Documents that are only
-// loaded, merged and encoded never build an index. Each client's structs
-// sit in a gap buffer, since splits and merges cluster where one edits.
+// so position lookups are logarithmic; its nodes also summarize the effect
+// of their formatting items, so that the attributes in effect at a position
+// of a rich text are found without walking from the start, in the order
+// yjs's walk would meet them (which decides the order of the formatting
+// items an insert with explicit attributes creates). Documents that are
+// only loaded, merged and encoded never build an index. Each client's
+// structs sit in a gap buffer, since splits and merges cluster where one
+// edits. Loading an update into an empty document takes a shorter path
+// (see load.go) that builds the same document.
 package yjs
