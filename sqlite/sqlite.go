@@ -43,6 +43,7 @@ func Open(path string) (*DB, error) {
 		q.Add("_pragma", "synchronous(FULL)")
 		q.Add("_pragma", "busy_timeout(10000)")
 		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "mmap_size(268435456)")
 		q.Set("_txlock", txlock)
 		return "file:" + path + "?" + q.Encode()
 	}
