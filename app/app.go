@@ -37,6 +37,10 @@ type Config struct {
 	// Content, if set, copies and deletes document content along with the
 	// metadata (duplicate, permanent delete, trash purge).
 	Content Content
+	// DocumentCache, if set, caches documents' metadata (Redis, shared by
+	// the instances) for the reads every request and connection makes;
+	// grants are never cached. Default: none, every read goes to the store.
+	DocumentCache tandem.DocumentCache
 
 	// Password sets the argon2id cost. Default: DefaultPasswordParams.
 	Password PasswordParams
@@ -90,10 +94,14 @@ func New(cfg Config) (*App, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.AccountThrottle == nil {
-		cfg.AccountThrottle = NewMemoryThrottle(ThrottlePolicy{Free: 5, Base: time.Second, Max: 15 * time.Minute, Window: time.Hour, Now: cfg.Now})
+		p := AccountThrottlePolicy
+		p.Now = cfg.Now
+		cfg.AccountThrottle = NewMemoryThrottle(p)
 	}
 	if cfg.IPThrottle == nil {
-		cfg.IPThrottle = NewMemoryThrottle(ThrottlePolicy{Free: 20, Base: time.Second, Max: 15 * time.Minute, Window: time.Hour, Now: cfg.Now})
+		p := IPThrottlePolicy
+		p.Now = cfg.Now
+		cfg.IPThrottle = NewMemoryThrottle(p)
 	}
 	if cfg.Changes == nil {
 		cfg.Changes = NewLocalChanges()

@@ -43,26 +43,35 @@ func cleanTitle(title string) (string, error) {
 // CreateDocument creates an empty document in folderID ("" for the top
 // level); the creator owns it.
 func (a *App) CreateDocument(ctx context.Context, p Principal, title, folderID string) (DocumentView, error) {
-	if err := p.write(); err != nil {
-		return DocumentView{}, err
-	}
-	if err := checkOptionalID("folder_id", folderID); err != nil {
-		return DocumentView{}, err
-	}
-	title, err := cleanTitle(title)
+	d, err := a.newDocument(ctx, p, title, folderID)
 	if err != nil {
 		return DocumentView{}, err
 	}
-	if err := a.canCreateIn(ctx, p, folderID); err != nil {
-		return DocumentView{}, err
-	}
-	now := a.now()
-	d := tandem.Document{ID: tandem.NewID(), OrganizationID: p.OrganizationID, FolderID: folderID, Title: title,
-		CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}
 	if err := a.s.Documents.CreateDocument(ctx, d); err != nil {
 		return DocumentView{}, err
 	}
 	return DocumentView{Document: d, Role: tandem.DocRoleOwner}, nil
+}
+
+// newDocument checks that p may create a document titled title in folderID
+// and returns it, not yet stored.
+func (a *App) newDocument(ctx context.Context, p Principal, title, folderID string) (tandem.Document, error) {
+	if err := p.write(); err != nil {
+		return tandem.Document{}, err
+	}
+	if err := checkOptionalID("folder_id", folderID); err != nil {
+		return tandem.Document{}, err
+	}
+	title, err := cleanTitle(title)
+	if err != nil {
+		return tandem.Document{}, err
+	}
+	if err := a.canCreateIn(ctx, p, folderID); err != nil {
+		return tandem.Document{}, err
+	}
+	now := a.now()
+	return tandem.Document{ID: tandem.NewID(), OrganizationID: p.OrganizationID, FolderID: folderID, Title: title,
+		CreatedBy: p.UserID, CreatedAt: now, UpdatedAt: now}, nil
 }
 
 // GetDocument returns a document's metadata to anyone who may view it.
@@ -108,6 +117,7 @@ func (a *App) RenameDocument(ctx context.Context, p Principal, id, title string)
 	if err := a.s.Documents.RenameDocument(ctx, p.OrganizationID, id, d.Title, d.UpdatedAt); err != nil {
 		return DocumentView{}, err
 	}
+	a.invalidate(ctx, p.OrganizationID, id)
 	return DocumentView{Document: d, Role: role}, nil
 }
 
@@ -128,6 +138,7 @@ func (a *App) MoveDocument(ctx context.Context, p Principal, id, folderID string
 	if err := a.s.Documents.MoveDocument(ctx, p.OrganizationID, id, folderID, a.now()); err != nil {
 		return DocumentView{}, err
 	}
+	a.invalidate(ctx, p.OrganizationID, id)
 	a.publish(ctx, tandem.PermissionChange{OrganizationID: p.OrganizationID, DocumentID: d.ID})
 	return a.GetDocument(ctx, p, id)
 }
@@ -165,6 +176,7 @@ func (a *App) DuplicateDocument(ctx context.Context, p Principal, id, title, fol
 			if derr := a.s.Documents.DeleteDocument(ctx, p.OrganizationID, d.ID); derr != nil {
 				a.log.ErrorContext(ctx, "remove failed duplicate", "document", d.ID, "error", derr)
 			}
+			a.invalidate(ctx, p.OrganizationID, d.ID)
 			return DocumentView{}, err
 		}
 	}
@@ -181,6 +193,7 @@ func (a *App) TrashDocument(ctx context.Context, p Principal, id string) error {
 	if err := a.s.Documents.TrashDocument(ctx, p.OrganizationID, id, p.UserID, a.now()); err != nil {
 		return err
 	}
+	a.invalidate(ctx, p.OrganizationID, id)
 	a.audit(ctx, p.OrganizationID, p.UserID, p.IP, tandem.AuditDocumentTrashed, "document", id, map[string]string{"title": d.Title})
 	a.publish(ctx, tandem.PermissionChange{OrganizationID: p.OrganizationID, DocumentID: id})
 	return nil
@@ -208,6 +221,7 @@ func (a *App) RestoreDocument(ctx context.Context, p Principal, id string) (Docu
 	if err := a.s.Documents.RestoreDocument(ctx, p.OrganizationID, id, a.now()); err != nil {
 		return DocumentView{}, err
 	}
+	a.invalidate(ctx, p.OrganizationID, id)
 	a.audit(ctx, p.OrganizationID, p.UserID, p.IP, tandem.AuditDocumentRestored, "document", id, nil)
 	return a.GetDocument(ctx, p, id)
 }
@@ -227,6 +241,7 @@ func (a *App) DeleteDocument(ctx context.Context, p Principal, id string) error 
 	if err := a.s.Documents.DeleteDocument(ctx, p.OrganizationID, id); err != nil {
 		return err
 	}
+	a.invalidate(ctx, p.OrganizationID, id)
 	a.deleteContent(ctx, p.OrganizationID, id)
 	a.audit(ctx, p.OrganizationID, p.UserID, p.IP, tandem.AuditDocumentDeleted, "document", id, map[string]string{"title": d.Title})
 	a.publish(ctx, tandem.PermissionChange{OrganizationID: p.OrganizationID, DocumentID: id})
@@ -253,6 +268,7 @@ func (a *App) PurgeTrash(ctx context.Context, limit int) (int, error) {
 		return 0, err
 	}
 	for _, d := range docs {
+		a.invalidate(ctx, d.OrganizationID, d.ID)
 		a.deleteContent(ctx, d.OrganizationID, d.ID)
 		a.audit(ctx, d.OrganizationID, "", "", tandem.AuditDocumentDeleted, "document", d.ID, map[string]string{"title": d.Title, "reason": "trash_retention"})
 	}
@@ -503,9 +519,12 @@ func (a *App) DeleteFolder(ctx context.Context, p Principal, id string) error {
 	if err := needRole(role, tandem.DocRoleOwner); err != nil {
 		return err
 	}
+	// The documents in the folder's trash move to the top level.
+	moved := a.trashedIn(ctx, p.OrganizationID, id)
 	if err := a.s.Documents.DeleteFolder(ctx, p.OrganizationID, id); err != nil {
 		return err
 	}
+	a.invalidate(ctx, p.OrganizationID, moved...)
 	a.audit(ctx, p.OrganizationID, p.UserID, p.IP, tandem.AuditFolderDeleted, "folder", id, map[string]string{"name": f.Name})
 	return nil
 }

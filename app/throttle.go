@@ -4,20 +4,25 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/tandem-docs/tandem"
 )
 
-// ThrottlePolicy says how fast failures slow a key down.
-type ThrottlePolicy struct {
-	Free   int           // failures allowed without waiting
-	Base   time.Duration // the first wait; it doubles with each further failure
-	Max    time.Duration // the longest wait
-	Window time.Duration // failures older than this are forgotten
-	// MaxKeys bounds memory: beyond it, forgotten keys are swept and then
-	// arbitrary keys dropped. Default 100,000.
-	MaxKeys int
-	// Now returns the current time; default time.Now.
-	Now func() time.Time
-}
+// ThrottlePolicy says how fast failures slow a key down; see
+// tandem.ThrottlePolicy, which the Redis throttle shares.
+type ThrottlePolicy = tandem.ThrottlePolicy
+
+// The default policies of the login throttles (Config.AccountThrottle and
+// Config.IPThrottle), exported so that a shared (Redis) throttle is built
+// with the same limits as the in-process default.
+var (
+	// AccountThrottlePolicy: 5 free failures per account, then a doubling
+	// wait from 1 s up to 15 minutes; failures are forgotten after an hour.
+	AccountThrottlePolicy = ThrottlePolicy{Free: 5, Base: time.Second, Max: 15 * time.Minute, Window: time.Hour}
+	// IPThrottlePolicy: the same with 20 free failures per client address
+	// (many people may share one behind a NAT).
+	IPThrottlePolicy = ThrottlePolicy{Free: 20, Base: time.Second, Max: 15 * time.Minute, Window: time.Hour}
+)
 
 // MemoryThrottle is the in-process tandem.Throttle: exponential backoff per
 // key, for a single App instance.
@@ -46,15 +51,10 @@ func NewMemoryThrottle(p ThrottlePolicy) *MemoryThrottle {
 }
 
 func (t *MemoryThrottle) wait(f *failures, now time.Time) time.Duration {
-	if f == nil || f.n <= t.p.Free || now.Sub(f.last) > t.p.Window {
+	if f == nil {
 		return 0
 	}
-	d := t.p.Base
-	for i := t.p.Free + 1; i < f.n && d < t.p.Max; i++ {
-		d *= 2
-	}
-	d = min(d, t.p.Max)
-	return max(0, f.last.Add(d).Sub(now))
+	return t.p.Wait(f.n, f.last, now)
 }
 
 // Wait implements tandem.Throttle.

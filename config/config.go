@@ -56,14 +56,17 @@ type Config struct {
 	// Distributed engines; empty means the embedded default.
 	DatabaseURL        string // postgres://... ; empty: SQLite in DataDir
 	DatabaseReplicaURL string // optional read replica
-	RedisURL           string
-	AMQPURL            string
-	S3Endpoint         string
-	S3Bucket           string
-	S3AccessKey        string
-	S3SecretKey        string
-	S3Region           string
-	ElasticsearchURL   string
+	// DatabaseReplicaMaxLag is how far behind the replica may be and still
+	// serve lag-tolerant reads; beyond it every read goes to the primary.
+	DatabaseReplicaMaxLag time.Duration
+	RedisURL              string
+	AMQPURL               string
+	S3Endpoint            string
+	S3Bucket              string
+	S3AccessKey           string
+	S3SecretKey           string
+	S3Region              string
+	ElasticsearchURL      string
 
 	// MigrateOnStart applies schema migrations when serving; with it off,
 	// run `tandem migrate` before starting a new release.
@@ -194,6 +197,7 @@ var settings = []*setting{
 		c.DatabaseReplicaURL = v
 		return nil
 	}},
+	{name: "TANDEM_DATABASE_REPLICA_MAX_LAG", def: "10s", usage: "replication lag above which every read goes to the primary instead of the read replica", set: durationSetter(func(c *Config) *time.Duration { return &c.DatabaseReplicaMaxLag }, 100*time.Millisecond)},
 	{name: "TANDEM_REDIS_URL", secret: true, usage: "Redis URL (redis://...); empty: in-process fan-out", set: func(c *Config, v string) error {
 		if v != "" {
 			if err := checkURL(v, "redis", "rediss"); err != nil {
@@ -422,6 +426,8 @@ func (c *Config) value(name string) string {
 		return c.DatabaseURL
 	case "TANDEM_DATABASE_REPLICA_URL":
 		return c.DatabaseReplicaURL
+	case "TANDEM_DATABASE_REPLICA_MAX_LAG":
+		return c.DatabaseReplicaMaxLag.String()
 	case "TANDEM_REDIS_URL":
 		return c.RedisURL
 	case "TANDEM_AMQP_URL":

@@ -88,6 +88,9 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		{env: map[string]string{"TANDEM_DATABASE_URL": "mysql://x"}, setting: "TANDEM_DATABASE_URL"},
 		{env: map[string]string{"TANDEM_DATABASE_REPLICA_URL": "postgres://r/db"}, setting: "TANDEM_DATABASE_REPLICA_URL"},
 		{env: map[string]string{"TANDEM_LOG_LEVEL": "loud"}, setting: "TANDEM_LOG_LEVEL"},
+		{env: map[string]string{"TANDEM_DATABASE_URL": "postgres://p/db", "TANDEM_DATABASE_REPLICA_URL": "mysql://r/db"}, setting: "TANDEM_DATABASE_REPLICA_URL"},
+		{env: map[string]string{"TANDEM_DATABASE_REPLICA_MAX_LAG": "a while"}, setting: "TANDEM_DATABASE_REPLICA_MAX_LAG"},
+		{env: map[string]string{"TANDEM_DATABASE_REPLICA_MAX_LAG": "0s"}, setting: "TANDEM_DATABASE_REPLICA_MAX_LAG"},
 		{args: []string{"--no-such-flag"}, setting: "command line"},
 		{env: map[string]string{"TANDEM_CONFIG": "/does/not/exist"}, setting: "TANDEM_CONFIG"},
 	}
@@ -115,27 +118,28 @@ func TestUnknownSettingInFile(t *testing.T) {
 
 func TestSecretsAreRedacted(t *testing.T) {
 	c, err := Load(nil, env(map[string]string{
-		"TANDEM_DATABASE_URL":  "postgres://tandem:hunter2@db:5432/tandem?sslmode=disable",
-		"TANDEM_REDIS_URL":     "redis://:s3cret@cache:6379/0",
-		"TANDEM_S3_ENDPOINT":   "http://s3:7070",
-		"TANDEM_S3_ACCESS_KEY": "AKIA",
-		"TANDEM_S3_SECRET_KEY": "topsecretkey",
+		"TANDEM_DATABASE_URL":         "postgres://tandem:hunter2@db:5432/tandem?sslmode=disable",
+		"TANDEM_DATABASE_REPLICA_URL": "postgres://reader:correcthorse@replica:5432/tandem?sslmode=disable&password=batterystaple",
+		"TANDEM_REDIS_URL":            "redis://:s3cret@cache:6379/0",
+		"TANDEM_S3_ENDPOINT":          "http://s3:7070",
+		"TANDEM_S3_ACCESS_KEY":        "AKIA",
+		"TANDEM_S3_SECRET_KEY":        "topsecretkey",
 	}), &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
 	c.Print(&out)
-	for _, secret := range []string{"hunter2", "s3cret", "topsecretkey"} {
+	for _, secret := range []string{"hunter2", "s3cret", "topsecretkey", "correcthorse", "batterystaple"} {
 		if strings.Contains(out.String(), secret) {
 			t.Errorf("printed config leaks %q:\n%s", secret, out.String())
 		}
 	}
-	if !strings.Contains(out.String(), "db:5432/tandem") {
+	if !strings.Contains(out.String(), "db:5432/tandem") || !strings.Contains(out.String(), "replica:5432/tandem") {
 		t.Errorf("redaction should keep the host:\n%s", out.String())
 	}
 	for i := 0; i < len(c.Attrs()); i += 2 {
-		if v := c.Attrs()[i+1].(string); strings.Contains(v, "hunter2") || strings.Contains(v, "topsecretkey") {
+		if v := c.Attrs()[i+1].(string); strings.Contains(v, "hunter2") || strings.Contains(v, "topsecretkey") || strings.Contains(v, "correcthorse") || strings.Contains(v, "batterystaple") {
 			t.Errorf("log attrs leak a secret: %s", v)
 		}
 	}
@@ -152,5 +156,30 @@ func TestHelp(t *testing.T) {
 	_, err := Load([]string{"-h"}, env(nil), &out)
 	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "TANDEM_HTTP_ADDR") {
 		t.Fatalf("err %v out %s", err, out.String())
+	}
+}
+
+func TestReplicaSettings(t *testing.T) {
+	c, err := Load(nil, env(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseReplicaURL != "" || c.DatabaseReplicaMaxLag != 10*time.Second {
+		t.Fatalf("replica defaults: url %q max lag %s", c.DatabaseReplicaURL, c.DatabaseReplicaMaxLag)
+	}
+	c, err = Load([]string{"--database-replica-max-lag", "2500ms"}, env(map[string]string{
+		"TANDEM_DATABASE_URL":         "postgres://p:5432/tandem",
+		"TANDEM_DATABASE_REPLICA_URL": "postgresql://r:5433/tandem",
+	}), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseReplicaURL != "postgresql://r:5433/tandem" || c.DatabaseReplicaMaxLag != 2500*time.Millisecond {
+		t.Fatalf("replica settings: url %q max lag %s", c.DatabaseReplicaURL, c.DatabaseReplicaMaxLag)
+	}
+	var out bytes.Buffer
+	c.Print(&out)
+	if !strings.Contains(out.String(), "TANDEM_DATABASE_REPLICA_MAX_LAG=2.5s\n") {
+		t.Fatalf("printed config:\n%s", out.String())
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,7 +34,14 @@ type APIOptions struct {
 	// Idempotency stores Idempotency-Key outcomes; without it the header is
 	// refused on creates.
 	Idempotency tandem.IdempotencyKeys
-	Logger      *slog.Logger
+	// Content reads and edits document content (the content endpoints and
+	// creating a document from Markdown or HTML); without it they answer
+	// 503.
+	Content ContentEngine
+	// MaxContentBytes bounds the body of a content upload (default
+	// DefaultMaxContentBytes).
+	MaxContentBytes int64
+	Logger          *slog.Logger
 }
 
 // API is Tandem's REST API, /api/v1, over the App service.
@@ -57,6 +65,9 @@ const (
 func MountAPI(s *Server, a *app.App, o APIOptions) *API {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 1 << 20
+	}
+	if o.MaxContentBytes <= 0 {
+		o.MaxContentBytes = DefaultMaxContentBytes
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -122,15 +133,18 @@ type call struct {
 	cookie bool
 }
 
-// result is what a handler answers: a status and a JSON body (nil for none).
+// result is what a handler answers: a status and a JSON body (nil for
+// none), or raw bytes of contentType (document content).
 type result struct {
-	status int
-	body   any
+	status      int
+	body        any
+	raw         []byte
+	contentType string
 }
 
-func ok(v any) (result, error)      { return result{http.StatusOK, v}, nil }
-func created(v any) (result, error) { return result{http.StatusCreated, v}, nil }
-func noContent() (result, error)    { return result{http.StatusNoContent, nil}, nil }
+func ok(v any) (result, error)      { return result{status: http.StatusOK, body: v}, nil }
+func created(v any) (result, error) { return result{status: http.StatusCreated, body: v}, nil }
+func noContent() (result, error)    { return result{status: http.StatusNoContent}, nil }
 
 // route is one API operation; the OpenAPI document is made from the same
 // table, so what is served and what is documented are one list.
@@ -144,10 +158,17 @@ type route struct {
 	query      []param
 	body       any // a value of the request body type, nil for none
 	optBody    bool
-	status     int // success status
-	resp       any // a value of the response body type, nil for none
-	errors     []int
-	h          func(c *call) (result, error)
+	// media lists the request body types the route takes instead of JSON
+	// alone (content uploads); large routes take bodies up to
+	// MaxContentBytes instead of MaxBodyBytes.
+	media []string
+	large bool
+	// respMedia lists the response body types, when it is not JSON alone.
+	respMedia []string
+	status    int // success status
+	resp      any // a value of the response body type, nil for none
+	errors    []int
+	h         func(c *call) (result, error)
 }
 
 type param struct {
@@ -175,6 +196,10 @@ func (api *API) handler(rt *route) http.Handler {
 }
 
 func writeResult(w http.ResponseWriter, res result) {
+	if res.contentType != "" {
+		writeRaw(w, res)
+		return
+	}
 	if res.body == nil {
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(res.status)
@@ -187,15 +212,24 @@ func writeResult(w http.ResponseWriter, res result) {
 // authentication and CSRF.
 func (api *API) prepare(c *call, rt *route) error {
 	r := c.r
-	if r.ContentLength > api.opts.MaxBodyBytes {
-		return &tandem.Error{Code: tandem.CodeTooLarge, Message: fmt.Sprintf("the request body is larger than %d bytes", api.opts.MaxBodyBytes)}
+	limit := api.opts.MaxBodyBytes
+	if rt.large {
+		limit = api.opts.MaxContentBytes
 	}
-	r.Body = http.MaxBytesReader(c.w, r.Body, api.opts.MaxBodyBytes)
+	if r.ContentLength > limit {
+		return &tandem.Error{Code: tandem.CodeTooLarge, Message: fmt.Sprintf("the request body is larger than %d bytes", limit)}
+	}
+	r.Body = http.MaxBytesReader(c.w, r.Body, limit)
 	if hasBody(r) {
-		// JSON only: an HTML form cannot send it across sites without a
-		// CORS preflight, which closes login CSRF too.
+		// JSON only (or, for content, types no HTML form can send either):
+		// an HTML form cannot send them across sites without a CORS
+		// preflight, which closes login CSRF too.
 		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if err != nil || mt != "application/json" {
+		if rt.media != nil {
+			if err != nil || !slices.Contains(rt.media, mt) {
+				return &tandem.Error{Code: codeUnsupportedMedia, Message: "send the body as " + strings.Join(rt.media, ", ")}
+			}
+		} else if err != nil || mt != "application/json" {
 			return &tandem.Error{Code: codeUnsupportedMedia, Message: "send the body as application/json"}
 		}
 	}
@@ -219,6 +253,9 @@ func (api *API) prepare(c *call, rt *route) error {
 	}
 	p.IP = clientIP(r)
 	c.p = p
+	// The request's user marks its context: with a read replica, the
+	// user's reads after their own writes go where those writes are.
+	c.r = c.r.WithContext(tandem.WithUser(c.r.Context(), p.UserID))
 	if c.cookie && !safeMethod(r.Method) {
 		if err := checkCSRF(r, creds.SessionCookie); err != nil {
 			return err
@@ -292,6 +329,8 @@ func statusOf(code tandem.Code) int {
 		return http.StatusServiceUnavailable
 	case codeUnsupportedMedia:
 		return http.StatusUnsupportedMediaType
+	case codeNotAcceptable:
+		return http.StatusNotAcceptable
 	}
 	return http.StatusInternalServerError
 }

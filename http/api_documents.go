@@ -47,13 +47,19 @@ func (api *API) listDocuments(c *call) (result, error) {
 }
 
 func (api *API) createDocument(c *call) (result, error) {
-	var in documentRequest
+	var in documentCreateRequest
 	if err := c.decodeOptional(&in); err != nil {
 		return result{}, err
 	}
 	folder := ""
 	if in.FolderID != nil {
 		folder = *in.FolderID
+	}
+	if in.Content != nil {
+		return api.createWithContent(c, in, folder)
+	}
+	if in.ContentFormat != "" {
+		return result{}, tandem.Invalid("content_format", "content_format needs content")
 	}
 	d, err := api.app.CreateDocument(c.r.Context(), c.p, in.Title, folder)
 	if err != nil {

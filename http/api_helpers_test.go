@@ -18,17 +18,22 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tandem-docs/tandem"
 	"github.com/tandem-docs/tandem/app"
+	"github.com/tandem-docs/tandem/collab"
 	"github.com/tandem-docs/tandem/postgres"
 	"github.com/tandem-docs/tandem/postgres/pgtest"
 	"github.com/tandem-docs/tandem/sqlite"
 )
 
-// apiEnv is the API on a real database behind a real HTTP server.
+// apiEnv is the API on a real database behind a real HTTP server, with
+// the realtime service (collab) over a real document log as its content
+// engine, mounted at /collab as in a server with both roles.
 type apiEnv struct {
 	t      *testing.T
 	app    *app.App
 	api    *API
 	stores tandem.Stores
+	docs   tandem.DocumentLog
+	rt     *collab.Server
 	url    string
 }
 
@@ -44,29 +49,53 @@ func newAPIEnv(t *testing.T, opts ...func(*app.Config, *APIOptions)) *apiEnv {
 // for a fresh PostgreSQL database (postgres/pgtest) dropped at the end.
 func newAPIEnvOn(t *testing.T, database string, opts ...func(*app.Config, *APIOptions)) *apiEnv {
 	t.Helper()
-	stores := openStores(t, database)
+	return newAPIEnvWith(t, database, collab.Config{}, opts...)
+}
+
+// newAPIEnvWith is newAPIEnvOn with the realtime service configured by rtCfg.
+func newAPIEnvWith(t *testing.T, database string, rtCfg collab.Config, opts ...func(*app.Config, *APIOptions)) *apiEnv {
+	t.Helper()
+	stores, docs := openStores(t, database)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e := &apiEnv{t: t, stores: stores, docs: docs}
 	cfg := app.Config{Stores: stores, Password: app.PasswordParams{Memory: 256, Time: 1, Threads: 1}, OpenSignUp: true, Logger: logger}
 	o := APIOptions{Idempotency: stores.Idempotency, Logger: logger}
-	for _, f := range opts {
-		f(&cfg, &o)
-	}
-	a, err := app.New(cfg)
+	auth := collab.AuthorizerFunc(func(ctx context.Context, c tandem.Credentials, document string) (collab.Grant, error) {
+		az, err := e.app.AuthorizeRealtime(ctx, c, document)
+		return collab.Grant{UserID: az.UserID, UserName: az.Name, Access: az.Access}, err
+	})
+	rt, err := collab.New(rtCfg, docs, auth, logger, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	o.Content = rt
+	for _, f := range opts {
+		f(&cfg, &o)
+	}
+	if e.app, err = app.New(cfg); err != nil {
+		t.Fatal(err)
+	}
 	s := NewServer(logger, prometheus.NewRegistry())
-	api := MountAPI(s, a, o)
+	e.api = MountAPI(s, e.app, o)
+	s.Handle("/collab/", rt)
 	ts := httptest.NewServer(s.server.Handler)
-	t.Cleanup(ts.Close)
-	return &apiEnv{t: t, app: a, api: api, stores: stores, url: ts.URL}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		rt.Shutdown(ctx)
+		ts.Close()
+	})
+	e.rt, e.url = rt, ts.URL
+	return e
 }
 
-func openStores(t *testing.T, database string) tandem.Stores {
+// openStores opens the App stores and the document log on one database.
+func openStores(t *testing.T, database string) (tandem.Stores, tandem.DocumentLog) {
 	ctx := context.Background()
 	switch database {
 	case "sqlite":
-		db, err := sqlite.Open(filepath.Join(t.TempDir(), "api.db"))
+		dir := t.TempDir()
+		db, err := sqlite.Open(filepath.Join(dir, "api.db"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +104,17 @@ func openStores(t *testing.T, database string) tandem.Stores {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return st.Stores()
+		ddb, err := sqlite.Open(filepath.Join(dir, "documents.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ddb.Close() })
+		docs, err := sqlite.NewDocumentLog(ctx, ddb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { docs.Close() })
+		return st.Stores(), docs
 	case "postgres":
 		db, err := postgres.Open(ctx, pgtest.Database(t))
 		if err != nil {
@@ -86,10 +125,14 @@ func openStores(t *testing.T, database string) tandem.Stores {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return st.Stores()
+		docs, err := postgres.NewDocumentLog(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Stores(), docs
 	}
 	t.Fatalf("unknown database %q", database)
-	return tandem.Stores{}
+	return tandem.Stores{}, nil
 }
 
 // client is one caller: a browser with a session cookie and its CSRF

@@ -110,6 +110,10 @@ type matrixCase struct {
 	want               string
 }
 
+// matrixContent is a content upload the matrix sends (as JSON, the type
+// its client sends).
+const matrixContent = `{"type":"doc","content":[{"type":"paragraph","content":[{"type":"text","text":"Matrix"}]}]}`
+
 var matrixPrincipals = []string{"owner", "admin", "member", "guest", "viewer-guest", "editor-guest", "other-org-owner", "public-link", "read-token", "anonymous"}
 
 // The matrix: every route that takes credentials. Public routes (sign-up,
@@ -144,6 +148,9 @@ var matrix = []matrixCase{
 	{"POST", "/documents/{doc}/duplicate", "", "201 201 201 404 403 404 404 401 403 401"},
 	{"POST", "/documents/{doc}/trash", "", "204 204 204 404 403 204 404 401 403 401"},
 	{"POST", "/documents/{trashed}/restore", "", "200 200 200 404 403 200 404 401 403 401"},
+	{"GET", "/documents/{doc}/content", "", "200 200 200 404 200 200 404 200 200 401"},
+	{"PUT", "/documents/{doc}/content", matrixContent, "204 204 204 404 403 204 404 401 403 401"},
+	{"POST", "/documents/{doc}/content", matrixContent, "204 204 204 404 403 204 404 401 403 401"},
 	{"PUT", "/documents/{doc}/favorite", "", "204 204 204 404 204 204 404 401 403 401"},
 	{"DELETE", "/documents/{doc}/favorite", "", "204 204 204 404 204 204 404 401 403 401"},
 	{"GET", "/folders", "", "200 200 200 200 200 200 200 401 200 401"},

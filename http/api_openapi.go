@@ -44,10 +44,16 @@ func (api *API) OpenAPI() []byte {
 			op["requestBody"] = map[string]any{"required": !rt.optBody, "content": map[string]any{
 				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.body))}}}
 		}
+		if rt.media != nil {
+			op["requestBody"] = map[string]any{"required": true, "content": contentMedia(rt.media)}
+		}
 		responses := map[string]any{}
 		ok := map[string]any{"description": "success"}
 		if rt.resp != nil {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.resp))}}
+		}
+		if rt.respMedia != nil {
+			ok["content"] = contentMedia(rt.respMedia)
 		}
 		responses[itoa(rt.status)] = ok
 		for _, st := range append(rt.errors, 500) {
@@ -64,6 +70,7 @@ func (api *API) OpenAPI() []byte {
 		paths[p][strings.ToLower(rt.method)] = op
 	}
 	g.schema(reflect.TypeOf(Problem{})) // registers the Problem component
+	g.components["ProseMirrorNode"] = proseMirrorNodeSchema
 	doc := map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
@@ -72,7 +79,8 @@ func (api *API) OpenAPI() []byte {
 			"description": "Tandem's REST API. Authenticate with a session cookie (browser; writes need the X-CSRF-Token header " +
 				"given at sign-in) or an Authorization: Bearer token (API token, or a public link's token for read-only access " +
 				"to its document). Errors are RFC 9457 problem+json documents with a stable code and the request id. Lists " +
-				"return {items, next_cursor}. Request bodies are JSON, at most 1 MiB.",
+				"return {items, next_cursor}. Request bodies are JSON, at most 1 MiB, except document content: " +
+				"Markdown, HTML or ProseMirror JSON, at most 4 MiB by default.",
 		},
 		"servers": []any{map[string]any{"url": "/"}},
 		"paths":   paths,
@@ -173,4 +181,37 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 func componentName(t reflect.Type) string {
 	n := strings.TrimSuffix(t.Name(), "JSON")
 	return strings.ToUpper(n[:1]) + n[1:]
+}
+
+// contentMedia documents a content body in each of types: ProseMirror JSON
+// for application/json, a string for the text formats.
+func contentMedia(types []string) map[string]any {
+	out := map[string]any{}
+	for _, t := range types {
+		if t == "application/json" {
+			out[t] = map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ProseMirrorNode"}}
+		} else {
+			out[t] = map[string]any{"schema": map[string]any{"type": "string"}}
+		}
+	}
+	return out
+}
+
+// proseMirrorNodeSchema is the shape of ProseMirror JSON (Tiptap's
+// editor.getJSON): a "doc" node at the top. Node and mark types and their
+// attributes are the editor's schema (package prosemirror), which the
+// server checks on upload.
+var proseMirrorNodeSchema = map[string]any{
+	"type":        "object",
+	"description": "a ProseMirror node of Tandem's editor schema (Tiptap StarterKit, task lists, tables, images)",
+	"properties": map[string]any{
+		"type":    map[string]any{"type": "string"},
+		"attrs":   map[string]any{"type": "object"},
+		"content": map[string]any{"type": "array", "items": map[string]any{"$ref": "#/components/schemas/ProseMirrorNode"}},
+		"marks": map[string]any{"type": "array", "items": map[string]any{"type": "object", "required": []string{"type"},
+			"properties": map[string]any{"type": map[string]any{"type": "string"}, "attrs": map[string]any{"type": "object"}}}},
+		"text": map[string]any{"type": "string"},
+	},
+	"required":             []string{"type"},
+	"additionalProperties": false,
 }

@@ -201,7 +201,9 @@ func TestAPIValidation(t *testing.T) {
 			t.Errorf("%s: errors = %v, want field %q", c.name, m["errors"], c.field)
 		}
 	}
-	wantProblem(t, b.do("POST", "/api/v1/documents", `{"title":"`+strings.Repeat("x", 5000)+`"}`), 413, "too_large")
+	// (Creating a document takes bodies up to MaxContentBytes, for its
+	// content; a folder does not.)
+	wantProblem(t, b.do("POST", "/api/v1/folders", `{"name":"`+strings.Repeat("x", 5000)+`"}`), 413, "too_large")
 	r := b.do("POST", "/api/v1/documents", "title=x", "Content-Type", "application/x-www-form-urlencoded")
 	wantProblem(t, r, 415, "unsupported_media_type")
 	wantProblem(t, b.do("POST", "/api/v1/me/password", nil), 400, "invalid")

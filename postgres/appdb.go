@@ -34,16 +34,41 @@ func MigrateAppStore(ctx context.Context, db *DB) error {
 }
 
 // NewAppStore returns the App service's stores on an already migrated db.
-// Reads and writes share the pool; read-replica routing comes with issue 5.
+// Every read and write goes to db.
 func NewAppStore(db *DB) *AppStore {
-	return &AppStore{sqlstore.New(appDB{db}, dialect{})}
+	return &AppStore{sqlstore.New(appDB{db: db}, dialect{})}
 }
 
-// appDB adapts a DB to sqlstore.DB.
-type appDB struct{ db *DB }
+// NewReplicatedAppStore is NewAppStore with a read replica of db: the reads
+// package sqlstore marks as lag-tolerant go to replica when it is fresh
+// enough (see Replica), and writes made under a user (tandem.WithUser)
+// record the user's position so that the user reads them back.
+func NewReplicatedAppStore(db *DB, replica *Replica) *AppStore {
+	return &AppStore{sqlstore.New(appDB{db: db, replica: replica}, dialect{})}
+}
+
+// appDB adapts a DB, and its replica if it has one, to sqlstore.DB.
+type appDB struct {
+	db      *DB
+	replica *Replica // nil without a replica
+}
 
 func (a appDB) Reader() sqlstore.Querier { return querier{a.db.pool} }
-func (a appDB) Writer() sqlstore.Querier { return querier{a.db.pool} }
+
+func (a appDB) Writer() sqlstore.Querier {
+	if a.replica != nil {
+		return recordingQuerier{querier{a.db.pool}, a.replica}
+	}
+	return querier{a.db.pool}
+}
+
+// LagTolerant implements sqlstore.Replicated.
+func (a appDB) LagTolerant(ctx context.Context) sqlstore.Querier {
+	if a.replica == nil {
+		return querier{a.db.pool}
+	}
+	return a.replica.lagTolerant(ctx)
+}
 
 // Tx runs fn in a READ COMMITTED transaction. Checks that span rows take
 // the dialect's locks first, so concurrent instances cannot interleave
@@ -57,7 +82,29 @@ func (a appDB) Tx(ctx context.Context, fn func(q sqlstore.Querier) error) error 
 	if err := fn(querier{tx}); err != nil {
 		return err
 	}
-	return tx.Commit(ctx)
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	if a.replica != nil {
+		a.replica.wrote(ctx)
+	}
+	return nil
+}
+
+// recordingQuerier is the writer of a store with a replica: a statement
+// that changed rows records the user's write position once it has
+// committed (each runs in a transaction of its own).
+type recordingQuerier struct {
+	querier
+	replica *Replica
+}
+
+func (q recordingQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	n, err := q.querier.Exec(ctx, query, args...)
+	if err == nil && n > 0 {
+		q.replica.wrote(ctx)
+	}
+	return n, err
 }
 
 // pgxQuerier is what the pool and a transaction share.

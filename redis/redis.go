@@ -1,9 +1,10 @@
 // Package redis implements what Tandem's instances share through Redis:
 // the bus between realtime instances (tandem.DocumentBus: log doorbells,
-// awareness, presence counts) and permission changes
-// (tandem.PermissionChanges). Redis holds nothing that cannot be lost: the
-// document log in the database stays the source of truth, and every
-// instance recovers from a Redis restart by reading it.
+// awareness, presence counts), permission changes
+// (tandem.PermissionChanges), the login throttles (tandem.Throttle) and a
+// cache of document metadata (tandem.DocumentCache). Redis holds nothing
+// that cannot be lost: the document log in the database stays the source
+// of truth, and every instance recovers from a Redis restart by reading it.
 package redis
 
 import (

@@ -15,6 +15,14 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
 	pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
 	for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
 fi
+# The replica tests make a streaming replica of this server with
+# pg_basebackup, which needs a replication connection from localhost.
+hba="$(psql -h 127.0.0.1 -p 5432 -U postgres -Atc 'SHOW hba_file' 2>/dev/null || true)"
+if [ -n "$hba" ] && ! grep -Eq '^[[:space:]]*host[[:space:]]+replication[[:space:]]+all[[:space:]]+127\.0\.0\.1/32[[:space:]]+trust' "$hba"; then
+	log "allowing local replication connections in $hba"
+	printf 'host replication all 127.0.0.1/32 trust\n' >>"$hba"
+	psql -h 127.0.0.1 -p 5432 -U postgres -qAtc 'SELECT pg_reload_conf()' >/dev/null
+fi
 # Redis
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
 	log "starting Redis"

@@ -42,6 +42,7 @@ func (s *Server) startRealtime(ctx context.Context) error {
 		}
 	})
 	s.Realtime = rt
+	s.content.engine, s.content.log = rt, docs
 	cancel, err := s.App.Changes().Subscribe(func(c tandem.PermissionChange) { s.reauthorize(c) })
 	if err != nil {
 		return err

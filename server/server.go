@@ -34,6 +34,9 @@ type Server struct {
 	App      *app.App       // nil unless the app or rt role runs
 	Realtime *collab.Server // nil unless the rt role runs
 	redis    *redis.Client  // nil unless TANDEM_REDIS_URL is set
+	// content is document content for the App service and the REST API;
+	// its engine is Realtime, or a headless one without the rt role.
+	content *documentContent
 
 	// closers run in reverse order at the end of shutdown, after the last
 	// request has finished and pending writes are flushed.
@@ -47,7 +50,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Serve
 	if err := supported(cfg); err != nil {
 		return nil, err
 	}
-	s = &Server{cfg: cfg, logger: logger, registry: telemetry.NewRegistry()}
+	s = &Server{cfg: cfg, logger: logger, registry: telemetry.NewRegistry(), content: &documentContent{}}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -58,7 +61,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Serve
 	}
 	s.HTTP = thttp.NewServer(logger, s.registry)
 
-	st, err := openStorage(ctx, cfg, cfg.MigrateOnStart)
+	st, err := openStorage(ctx, cfg, storageOptions{Migrate: cfg.MigrateOnStart, Serve: true, Registry: s.registry, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +72,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Serve
 	// published by any App instance reach every realtime instance, and
 	// realtime instances exchange updates and awareness through it.
 	var changes tandem.PermissionChanges
+	var accountThrottle, ipThrottle tandem.Throttle
+	var docCache tandem.DocumentCache
 	if cfg.RedisURL != "" {
 		if s.redis, err = redis.Open(cfg.RedisURL, redis.Options{}); err != nil {
 			return nil, err
@@ -78,12 +83,34 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Serve
 		s.closers = append(s.closers, pc.Close)
 		changes = pc
 		s.HTTP.AddReadinessCheck("redis", s.redis.Ping)
+		// The login throttles are shared, so that a password-guessing run
+		// spread over the App instances gets one budget, not one per
+		// instance; each falls back to its own count while Redis is down.
+		accountThrottle = s.redis.Throttle("account", app.AccountThrottlePolicy,
+			redis.ThrottleOptions{Fallback: app.NewMemoryThrottle(app.AccountThrottlePolicy), Logger: logger})
+		ipThrottle = s.redis.Throttle("ip", app.IPThrottlePolicy,
+			redis.ThrottleOptions{Fallback: app.NewMemoryThrottle(app.IPThrottlePolicy), Logger: logger})
+		// Document metadata read on every request and connection is
+		// cached for every instance; writes invalidate it everywhere.
+		docCache = s.redis.DocumentCache(redis.DocumentCacheOptions{Logger: logger})
 	}
 
 	// The App service's logic backs the REST API and answers the realtime
 	// service's permission questions, so either role needs it.
 	if cfg.Has(config.RoleApp) || cfg.Has(config.RoleRT) {
-		if s.App, err = app.New(app.Config{Stores: st.stores, Changes: changes, Logger: logger}); err != nil {
+		if s.App, err = app.New(app.Config{Stores: st.stores, Changes: changes, Content: s.content, Logger: logger,
+			AccountThrottle: accountThrottle, IPThrottle: ipThrottle, DocumentCache: docCache}); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Has(config.RoleRT) {
+		if err := s.startRealtime(ctx); err != nil {
+			return nil, err
+		}
+	} else if cfg.Has(config.RoleApp) || cfg.Has(config.RoleWorker) {
+		// Content (REST, duplicate, delete, trash purge) without the
+		// realtime service.
+		if err := s.startContent(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -91,13 +118,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Serve
 		thttp.MountAPI(s.HTTP, s.App, thttp.APIOptions{
 			Idempotency:   st.stores.Idempotency,
 			SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
+			Content:       s.content.engine,
 			Logger:        logger,
 		})
-	}
-	if cfg.Has(config.RoleRT) {
-		if err := s.startRealtime(ctx); err != nil {
-			return nil, err
-		}
 	}
 	if cfg.Has(config.RoleApp) {
 		// The web app answers every path no other route claims, so it is
@@ -110,7 +133,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Serve
 	if cfg.Has(config.RoleWorker) {
 		a := s.App
 		if a == nil {
-			if a, err = app.New(app.Config{Stores: st.stores, Logger: logger}); err != nil {
+			// The trash purge invalidates the cached documents it deletes.
+			if a, err = app.New(app.Config{Stores: st.stores, Content: s.content, Logger: logger, DocumentCache: docCache}); err != nil {
 				return nil, err
 			}
 		}
@@ -130,7 +154,6 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Serve
 // than silently falling back to the embedded default.
 func supported(cfg *config.Config) error {
 	for _, s := range []struct{ name, value string }{
-		{"TANDEM_DATABASE_REPLICA_URL", cfg.DatabaseReplicaURL},
 		{"TANDEM_AMQP_URL", cfg.AMQPURL},
 		{"TANDEM_S3_ENDPOINT", cfg.S3Endpoint},
 		{"TANDEM_ELASTICSEARCH_URL", cfg.ElasticsearchURL},
@@ -215,7 +238,7 @@ func Migrate(ctx context.Context, cfg *config.Config, logger *slog.Logger) error
 	if err := supported(cfg); err != nil {
 		return err
 	}
-	st, err := openStorage(ctx, cfg, true)
+	st, err := openStorage(ctx, cfg, storageOptions{Migrate: true, Logger: logger})
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,11 @@ import (
 	"github.com/tandem-docs/tandem"
 )
 
+// RecordAudit records the event as a write of its actor: the App service
+// records an event after the change it describes, so the actor's position
+// covers the change too.
 func (s *Store) RecordAudit(ctx context.Context, e tandem.AuditEvent) error {
+	ctx = actingAs(ctx, e.ActorID)
 	details := "{}"
 	if len(e.Details) > 0 {
 		b, err := json.Marshal(e.Details)
@@ -43,6 +47,7 @@ func scanAuditEvent(row Row) (tandem.AuditEvent, error) {
 	return e, nil
 }
 
+// ListAudit is a lag-tolerant read (see Replicated).
 func (s *Store) ListAudit(ctx context.Context, q tandem.AuditQuery) ([]tandem.AuditEvent, error) {
 	var a args
 	var sb strings.Builder
@@ -59,7 +64,7 @@ func (s *Store) ListAudit(ctx context.Context, q tandem.AuditQuery) ([]tandem.Au
 		n = 50
 	}
 	sb.WriteString(` ORDER BY id DESC` + limit(n))
-	rows, err := s.r.Query(ctx, sb.String(), a...)
+	rows, err := s.lagged(ctx).Query(ctx, sb.String(), a...)
 	out, err := collect(s, rows, err, scanAuditEvent)
 	return first(out, n), err
 }

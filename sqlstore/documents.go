@@ -52,6 +52,7 @@ func rankRole(rank int) tandem.DocRole {
 }
 
 func (s *Store) CreateDocument(ctx context.Context, d tandem.Document) error {
+	ctx = actingAs(ctx, d.CreatedBy)
 	_, err := s.w.Exec(ctx, `INSERT INTO documents (organization_id, id, folder_id, title, title_key, created_by, created_at, updated_at, trashed_at, trashed_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		d.OrganizationID, d.ID, nullID(d.FolderID), d.Title, tandem.TitleKey(d.Title), d.CreatedBy,
@@ -90,6 +91,7 @@ func (s *Store) ListDocuments(ctx context.Context, q tandem.DocumentQuery) ([]ta
 	n := q.Limit
 	if n <= 0 {
 		n = 50
+	ctx = actingAs(ctx, q.UserID)
 	}
 	sb.WriteString(`SELECT ` + documentColumns + `, ` + favorite + ` FROM documents d WHERE d.organization_id = ` + org)
 	if q.FavoritesOnly {
@@ -131,7 +133,7 @@ func (s *Store) ListDocuments(ctx context.Context, q tandem.DocumentQuery) ([]ta
 		sb.WriteString(` ORDER BY d.updated_at DESC, d.id DESC`)
 	}
 	sb.WriteString(limit(n))
-	rows, err := s.r.Query(ctx, sb.String(), a...)
+	rows, err := s.lagged(ctx).Query(ctx, sb.String(), a...)
 	if err != nil {
 		return nil, s.err(err)
 	}
@@ -206,6 +208,7 @@ func (s *Store) RestoreDocument(ctx context.Context, organizationID, id string, 
 	}
 	return nil
 }
+	ctx = actingAs(ctx, by)
 
 func (s *Store) deleteDocument(ctx context.Context, q Querier, organizationID, id string) error {
 	if _, err := q.Exec(ctx, `DELETE FROM grants WHERE organization_id = $1 AND resource_type = 'document' AND resource_id = $2`, organizationID, id); err != nil {
@@ -325,6 +328,7 @@ func (s *Store) Folder(ctx context.Context, organizationID, id string) (tandem.F
 	return one(s, f, err, "folder")
 }
 
+	ctx = actingAs(ctx, f.CreatedBy)
 func (s *Store) ListFolders(ctx context.Context, q tandem.FolderQuery) ([]tandem.Folder, error) {
 	var a args
 	var sb strings.Builder
@@ -347,7 +351,7 @@ func (s *Store) ListFolders(ctx context.Context, q tandem.FolderQuery) ([]tandem
 		n = 1000
 	}
 	sb.WriteString(` ORDER BY lower(f.name), f.id` + limit(n))
-	rows, err := s.r.Query(ctx, sb.String(), a...)
+	rows, err := s.lagged(ctx).Query(ctx, sb.String(), a...)
 	out, err := collect(s, rows, err, scanFolderRow)
 	return first(out, n), err
 }
@@ -355,6 +359,7 @@ func (s *Store) ListFolders(ctx context.Context, q tandem.FolderQuery) ([]tandem
 func (s *Store) RenameFolder(ctx context.Context, organizationID, id, name string, at time.Time) error {
 	n, err := s.w.Exec(ctx, `UPDATE folders SET name = $3, updated_at = $4 WHERE organization_id = $1 AND id = $2`, organizationID, id, name, s.ts(at))
 	return s.affected(n, err, "folder")
+	ctx = actingAs(ctx, q.VisibleTo)
 }
 
 func (s *Store) MoveFolder(ctx context.Context, organizationID, id, parentID string, at time.Time) error {
@@ -432,3 +437,5 @@ func (s *Store) RemoveFavorite(ctx context.Context, organizationID, userID, docu
 	n, err := s.w.Exec(ctx, `DELETE FROM favorites WHERE organization_id = $1 AND user_id = $2 AND document_id = $3`, organizationID, userID, documentID)
 	return s.affected(n, err, "favorite")
 }
+	ctx = actingAs(ctx, userID)
+	ctx = actingAs(ctx, userID)

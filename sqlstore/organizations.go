@@ -99,8 +99,9 @@ func (s *Store) Member(ctx context.Context, organizationID, userID string) (tand
 	return one(s, m, err, "member")
 }
 
+// ListMembers is a lag-tolerant read (see Replicated).
 func (s *Store) ListMembers(ctx context.Context, organizationID, afterEmail string, n int) ([]tandem.Member, error) {
-	rows, err := s.r.Query(ctx, memberSelect+` WHERE m.organization_id = $1 AND u.email > $2 ORDER BY u.email`+limit(n),
+	rows, err := s.lagged(ctx).Query(ctx, memberSelect+` WHERE m.organization_id = $1 AND u.email > $2 ORDER BY u.email`+limit(n),
 		organizationID, afterEmail)
 	out, err := collect(s, rows, err, scanMember)
 	return first(out, n), err

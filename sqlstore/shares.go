@@ -8,6 +8,7 @@ import (
 )
 
 func (s *Store) PutGrant(ctx context.Context, g tandem.Grant) error {
+	ctx = actingAs(ctx, g.CreatedBy)
 	return s.tx(ctx, func(q Querier) error {
 		var exists bool
 		var err error

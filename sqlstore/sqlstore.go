@@ -54,6 +54,24 @@ type DB interface {
 	Tx(ctx context.Context, fn func(q Querier) error) error
 }
 
+// Replicated is implemented by a DB with a read replica (PostgreSQL's).
+//
+// Routing is chosen per store method, not per statement kind: a method
+// that lists what people browse (documents, favorites and trash, folders,
+// members, audit events) reads through Store.lagged, which asks the DB for
+// the querier of a lag-tolerant read; every other read stays on Reader
+// (the primary), because it decides who may do what (sessions, API tokens,
+// memberships, grants, document and folder roles) or comes just before a
+// write, and a revocation must take effect at once. Reads inside a
+// transaction use the transaction, on the primary.
+type Replicated interface {
+	// LagTolerant returns where a read that may see the database a little
+	// behind runs for the user marked on ctx (tandem.WithUser): the
+	// replica, or the primary when the replica is too far behind, down, or
+	// has not replayed that user's latest write yet.
+	LagTolerant(ctx context.Context) Querier
+}
+
 // Dialect is what the stores' SQL cannot say the same way on every
 // database.
 type Dialect interface {
@@ -83,11 +101,38 @@ type Store struct {
 	d  Dialect
 	r  Querier // db.Reader()
 	w  Querier // db.Writer()
+	// replicated is db if it can route reads to a replica (PostgreSQL's
+	// can), else nil.
+	replicated Replicated
 }
 
 // New returns the stores over db, which must hold the App service's schema.
 func New(db DB, d Dialect) *Store {
-	return &Store{db: db, d: d, r: db.Reader(), w: db.Writer()}
+	s := &Store{db: db, d: d, r: db.Reader(), w: db.Writer()}
+	s.replicated, _ = db.(Replicated)
+	return s
+}
+
+// actingAs marks ctx with userID, the user a method is told acts or reads
+// (a document's creator, an audit event's actor, the user a list is for),
+// unless the caller marked it already (tandem.WithUser). The mark is what
+// read-your-writes with a replica keys on; callers that mark every request
+// get it for every method, and these methods get it even from callers that
+// do not.
+func actingAs(ctx context.Context, userID string) context.Context {
+	if userID == "" || tandem.ContextUser(ctx) != "" {
+		return ctx
+	}
+	return tandem.WithUser(ctx, userID)
+}
+
+// lagged returns the querier for a lag-tolerant read (see Replicated): the
+// reader when db has no replica.
+func (s *Store) lagged(ctx context.Context) Querier {
+	if s.replicated == nil {
+		return s.r
+	}
+	return s.replicated.LagTolerant(ctx)
 }
 
 // Stores returns the store interfaces backed by s.
