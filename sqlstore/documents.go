@@ -79,6 +79,7 @@ func (s *Store) Document(ctx context.Context, organizationID, id string) (tandem
 // to the favorites before sorting them: milliseconds instead of a tenth of
 // one.
 func (s *Store) ListDocuments(ctx context.Context, q tandem.DocumentQuery) ([]tandem.DocumentItem, error) {
+	ctx = actingAs(ctx, q.UserID)
 	var a args
 	var sb strings.Builder
 	org := a.add(q.OrganizationID)
@@ -91,7 +92,6 @@ func (s *Store) ListDocuments(ctx context.Context, q tandem.DocumentQuery) ([]ta
 	n := q.Limit
 	if n <= 0 {
 		n = 50
-	ctx = actingAs(ctx, q.UserID)
 	}
 	sb.WriteString(`SELECT ` + documentColumns + `, ` + favorite + ` FROM documents d WHERE d.organization_id = ` + org)
 	if q.FavoritesOnly {
@@ -180,6 +180,7 @@ func (s *Store) TouchDocument(ctx context.Context, organizationID, id string, at
 }
 
 func (s *Store) TrashDocument(ctx context.Context, organizationID, id, by string, at time.Time) error {
+	ctx = actingAs(ctx, by)
 	n, err := s.w.Exec(ctx, `UPDATE documents SET trashed_at = $3, trashed_by = $4 WHERE organization_id = $1 AND id = $2 AND trashed_at IS NULL`,
 		organizationID, id, s.ts(at), by)
 	if err != nil {
@@ -208,7 +209,6 @@ func (s *Store) RestoreDocument(ctx context.Context, organizationID, id string, 
 	}
 	return nil
 }
-	ctx = actingAs(ctx, by)
 
 func (s *Store) deleteDocument(ctx context.Context, q Querier, organizationID, id string) error {
 	if _, err := q.Exec(ctx, `DELETE FROM grants WHERE organization_id = $1 AND resource_type = 'document' AND resource_id = $2`, organizationID, id); err != nil {
@@ -300,6 +300,7 @@ func (s *Store) FolderPath(ctx context.Context, organizationID, id string) ([]ta
 }
 
 func (s *Store) CreateFolder(ctx context.Context, f tandem.Folder) error {
+	ctx = actingAs(ctx, f.CreatedBy)
 	return s.tx(ctx, func(q Querier) error {
 		if f.ParentID != "" {
 			path, err := s.folderPath(ctx, q, f.OrganizationID, f.ParentID)
@@ -328,8 +329,8 @@ func (s *Store) Folder(ctx context.Context, organizationID, id string) (tandem.F
 	return one(s, f, err, "folder")
 }
 
-	ctx = actingAs(ctx, f.CreatedBy)
 func (s *Store) ListFolders(ctx context.Context, q tandem.FolderQuery) ([]tandem.Folder, error) {
+	ctx = actingAs(ctx, q.VisibleTo)
 	var a args
 	var sb strings.Builder
 	org, user := a.add(q.OrganizationID), ""
@@ -359,7 +360,6 @@ func (s *Store) ListFolders(ctx context.Context, q tandem.FolderQuery) ([]tandem
 func (s *Store) RenameFolder(ctx context.Context, organizationID, id, name string, at time.Time) error {
 	n, err := s.w.Exec(ctx, `UPDATE folders SET name = $3, updated_at = $4 WHERE organization_id = $1 AND id = $2`, organizationID, id, name, s.ts(at))
 	return s.affected(n, err, "folder")
-	ctx = actingAs(ctx, q.VisibleTo)
 }
 
 func (s *Store) MoveFolder(ctx context.Context, organizationID, id, parentID string, at time.Time) error {
@@ -425,6 +425,7 @@ func (s *Store) DeleteFolder(ctx context.Context, organizationID, id string) err
 }
 
 func (s *Store) AddFavorite(ctx context.Context, organizationID, userID, documentID string, at time.Time) error {
+	ctx = actingAs(ctx, userID)
 	_, err := s.w.Exec(ctx, `INSERT INTO favorites (organization_id, user_id, document_id, created_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (organization_id, user_id, document_id) DO NOTHING`, organizationID, userID, documentID, s.ts(at))
 	if s.d.ForeignKey(err) {
@@ -434,8 +435,7 @@ func (s *Store) AddFavorite(ctx context.Context, organizationID, userID, documen
 }
 
 func (s *Store) RemoveFavorite(ctx context.Context, organizationID, userID, documentID string) error {
+	ctx = actingAs(ctx, userID)
 	n, err := s.w.Exec(ctx, `DELETE FROM favorites WHERE organization_id = $1 AND user_id = $2 AND document_id = $3`, organizationID, userID, documentID)
 	return s.affected(n, err, "favorite")
 }
-	ctx = actingAs(ctx, userID)
-	ctx = actingAs(ctx, userID)
