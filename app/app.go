@@ -41,6 +41,14 @@ type Config struct {
 	// the instances) for the reads every request and connection makes;
 	// grants are never cached. Default: none, every read goes to the store.
 	DocumentCache tandem.DocumentCache
+	// EditAuthorized, if set, is told the organization of every document
+	// EditableDocument lets a principal write, before the write happens.
+	// The REST content endpoints then edit through a content engine that
+	// names documents by id alone, and whoever dates those edits
+	// (ContentChanged) needs the organization: documents are keyed by
+	// (organization, id), so finding it from the id would be a scan. It
+	// runs on the request's goroutine and must not block.
+	EditAuthorized func(organizationID, documentID string)
 
 	// Password sets the argon2id cost. Default: DefaultPasswordParams.
 	Password PasswordParams

@@ -15,6 +15,9 @@ func (a *App) EditableDocument(ctx context.Context, p Principal, id string) (Doc
 	if err != nil {
 		return DocumentView{}, err
 	}
+	if f := a.cfg.EditAuthorized; f != nil {
+		f(p.OrganizationID, d.ID)
+	}
 	return DocumentView{Document: d, Role: role}, nil
 }
 

@@ -65,7 +65,7 @@ func (s *Server) BusStatus(err error) {
 	}
 	// Messages published while it was down are lost: catch up.
 	for _, r := range s.snapshotRooms() {
-		r.startCatchUp()
+		r.startCatchUp("bus-back")
 	}
 }
 
@@ -93,7 +93,7 @@ func (r *room) busUpdates(first uint64, updates [][]byte, batch *ws.Batch) {
 		clear(r.remote)
 		r.remoteBytes = 0
 		if r.state == roomReady {
-			go r.startCatchUp()
+			go r.startCatchUp("backlog")
 		}
 		return
 	}
@@ -144,7 +144,7 @@ func (r *room) drainRemote(batch *ws.Batch) {
 			gap := len(r.remote) > 0 && r.state == roomReady
 			r.mu.Unlock()
 			if gap {
-				r.startCatchUp()
+				r.startCatchUp("gap")
 			}
 		})
 	}
@@ -223,7 +223,7 @@ func (r *room) conflicted() {
 		return
 	}
 	if r.s.bus == nil || r.s.busDown.Load() {
-		r.startCatchUp()
+		r.startCatchUp("no-bus")
 		return
 	}
 	time.AfterFunc(conflictWait, func() {
@@ -231,7 +231,7 @@ func (r *room) conflicted() {
 		behind := r.behind && r.state == roomReady
 		r.mu.Unlock()
 		if behind {
-			r.startCatchUp()
+			r.startCatchUp("conflict-wait")
 		}
 	})
 }
@@ -254,7 +254,9 @@ func (r *room) resolveFromBus(batch *ws.Batch) bool {
 }
 
 // startCatchUp reads what the room missed from the log, in the background.
-func (r *room) startCatchUp() {
+// The reason labels a metric: in a fleet under load, reads of the log are
+// what competes with the group commit for the database.
+func (r *room) startCatchUp(reason string) {
 	r.mu.Lock()
 	if r.catching || r.state != roomReady {
 		r.mu.Unlock()
@@ -262,6 +264,7 @@ func (r *room) startCatchUp() {
 	}
 	r.catching = true
 	r.mu.Unlock()
+	r.s.m.catchUps.WithLabelValues(reason).Inc()
 	go r.catchUp()
 }
 
@@ -357,7 +360,7 @@ func (r *room) syncWithLog(ctx context.Context) {
 	st, err := r.s.log.ReadSince(ctx, r.name, after)
 	if err != nil {
 		r.s.logger.Warn("catching up a joined document failed", "document", r.name, "err", err)
-		r.startCatchUp()
+		r.startCatchUp("join-read-failed")
 		return
 	}
 	var batch ws.Batch
@@ -501,8 +504,11 @@ func (s *Server) cluster() {
 	}
 }
 
-// pollHeads catches up every loaded document that others appended to.
+// pollHeads catches up every loaded document that others appended to:
+// at once while the bus is down, and, while it is up, the documents that
+// stayed behind the head found by the previous poll (a lost message).
 func (s *Server) pollHeads() {
+	busUp := !s.busDown.Load()
 	rooms := s.snapshotRooms()
 	names := make([]string, 0, len(rooms))
 	pos := make(map[string]*room, len(rooms))
@@ -528,10 +534,24 @@ func (s *Server) pollHeads() {
 			r := pos[d]
 			r.mu.Lock()
 			behind := heads[d] > r.logSeq+uint64(r.inflight) && r.state == roomReady
+			if behind && busUp {
+				// A room that other instances write is behind the head
+				// most of the time for a millisecond or two: their
+				// entries are on the bus. It reads the log only if it
+				// has not reached, by the next poll, the head this poll
+				// saw: then a message was lost. Reading at once made
+				// every busy room of a fleet read the log every poll,
+				// and those reads took the database connections the
+				// group commit needed.
+				behind = r.polledHead != 0 && r.logSeq < r.polledHead
+				r.polledHead = heads[d]
+			} else {
+				r.polledHead = 0
+			}
 			r.mu.Unlock()
 			if behind {
 				s.m.polledCatchUps.Inc()
-				r.startCatchUp()
+				r.startCatchUp("poll")
 			}
 		}
 	}

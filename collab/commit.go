@@ -215,10 +215,14 @@ func (c *committer) commit(rooms []*room, w *commitWork) {
 			s.requestCompaction(r)
 		}
 	}
-	batch.Flush()
+	// Publish first: it only queues for the publisher, and the other
+	// instances' clients (and their rooms that lost an append race to this
+	// one and wait for these entries) then do not wait for the writes to
+	// every local socket.
 	if len(w.msgs) > 0 {
 		s.publish(w.msgs)
 	}
+	batch.Flush()
 }
 
 // drain waits until every update received so far is committed and

@@ -24,6 +24,7 @@ type metrics struct {
 	dedupedUpdates prometheus.Counter
 	busDropped     prometheus.Counter
 	polledCatchUps prometheus.Counter
+	catchUps       *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -69,13 +70,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "tandem_collab_bus_dropped_messages_total", Help: "Messages to other instances not published (bus down or behind); they catch up from the log."}),
 		polledCatchUps: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tandem_collab_polled_catchups_total", Help: "Documents found behind the log by polling, rather than through the bus."}),
+		catchUps: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tandem_collab_catchups_total", Help: "Reads of the log by a room that fell behind other instances, by why (conflict-wait, gap, poll, backlog, bus-back, no-bus, join-read-failed)."}, []string{"reason"}),
 	}
 	if reg == nil {
 		return m, nil
 	}
 	for _, c := range []prometheus.Collector{m.connections, m.documents, m.updates, m.deliveries, m.bytesIn, m.bytesOut,
 		m.fanout, m.persistSeconds, m.commitSeconds, m.commitBatch, m.commitErrors, m.loadSeconds, m.compactions,
-		m.compactSeconds, m.unloads, m.conflicts, m.remoteUpdates, m.dedupedUpdates, m.busDropped, m.polledCatchUps} {
+		m.compactSeconds, m.unloads, m.conflicts, m.remoteUpdates, m.dedupedUpdates, m.busDropped, m.polledCatchUps, m.catchUps} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -58,6 +58,9 @@ type room struct {
 	behind      bool // an append conflicted: pending waits for a catch-up
 	catching    bool // a catch-up read runs
 	remoteConns int  // connections to this document on other instances
+	// polledHead is the log's head the last poll found above the room's
+	// position while the bus was up (0: none); see pollHeads.
+	polledHead uint64
 
 	size     int64 // encoded bytes: snapshot plus log
 	logCount int   // updates after the snapshot

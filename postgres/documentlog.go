@@ -48,8 +48,15 @@ var documentLogSteps = []string{
 // durable when the primary has committed it. Reads go to the primary too:
 // an instance that catches up after a conflict must see what the other
 // instance committed, which a lagging replica might not have.
+//
+// Reads (Load, ReadSince, Heads) and compactions take at most all but one
+// of the pool's connections at a time, so that an append never queues for
+// a connection behind them: a fleet's instances read the log after every
+// append race they lose, hundreds of rooms at once under load, and the
+// group commit that every acknowledgement waits for must not wait for them.
 type DocumentLog struct {
-	db *DB
+	db    *DB
+	reads chan struct{} // a token per connection reads may hold
 }
 
 var _ tandem.DocumentLog = (*DocumentLog)(nil)
@@ -69,25 +76,69 @@ func NewDocumentLog(ctx context.Context, db *DB) (*DocumentLog, error) {
 	if err := db.Migrate(ctx, "document_log", documentLogSteps); err != nil {
 		return nil, err
 	}
-	return &DocumentLog{db: db}, nil
+	n := max(1, int(db.pool.Config().MaxConns)-1)
+	return &DocumentLog{db: db, reads: make(chan struct{}, n)}, nil
 }
 
-// appendSQL stores a batch: it moves each document's head from below the
-// batch's first seq to its last, inserts the rows of the documents whose
-// head moved, and returns those documents; the others conflicted.
+// acquireRead waits for a read token (see DocumentLog).
+func (l *DocumentLog) acquireRead(ctx context.Context) error {
+	select {
+	case l.reads <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (l *DocumentLog) releaseRead() { <-l.reads }
+
+// appendSQL stores a batch: it locks the heads of the documents that are
+// below the batch's first seq, moves them to the batch's last, creates the
+// heads of new documents, inserts the rows of the documents whose head
+// moved or was created, and returns those documents; the others conflicted.
+//
+// Two choices make it scale with the number of documents in a batch and of
+// instances appending to them (BENCHMARKS.md, "Several instances"):
+//
+//   - Every step is a join (hash or merge) against the batch. The previous
+//     statement, an INSERT ... ON CONFLICT DO UPDATE whose WHERE looked up
+//     the batch's first seq per row with a subquery, was quadratic: 0.2-0.6 s
+//     of execution for a batch of 2,000 documents (this one: 30-40 ms),
+//     during which it held the locks of all 2,000 heads.
+//   - SKIP LOCKED: a head another append holds locked is reported as a
+//     conflict at once instead of waited for. The holder is another
+//     instance storing the same next seqs (it locks only heads below its
+//     first seq, as this one does), so this append would conflict on it
+//     anyway after the wait; waiting made the instances' batches, which
+//     share most documents when clients are spread over instances, queue
+//     behind one another's whole commit. Compact does not take a lock that
+//     conflicts with appends, so a single writer never sees a conflict.
+//
+// New documents are created in document order, and nothing else here waits
+// for a lock, so concurrent appends cannot deadlock.
 const appendSQL = `WITH v AS (
 	SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::bigint[], $4::bytea[]) AS v(document, first_seq, last_seq, data)
-), h AS (
-	INSERT INTO document_heads AS h (document, last_seq)
-	SELECT document, last_seq FROM v
-	ON CONFLICT (document) DO UPDATE SET last_seq = excluded.last_seq
-	WHERE h.last_seq < (SELECT v.first_seq FROM v WHERE v.document = excluded.document)
+), l AS (
+	SELECT h.document, v.last_seq FROM document_heads h JOIN v ON h.document = v.document
+	WHERE h.last_seq < v.first_seq
+	FOR NO KEY UPDATE OF h SKIP LOCKED
+), moved AS (
+	UPDATE document_heads h SET last_seq = l.last_seq FROM l WHERE h.document = l.document
 	RETURNING h.document
+), created AS (
+	INSERT INTO document_heads (document, last_seq)
+	SELECT v.document, v.last_seq FROM v
+	WHERE NOT EXISTS (SELECT FROM document_heads h WHERE h.document = v.document)
+	ORDER BY v.document
+	ON CONFLICT (document) DO NOTHING
+	RETURNING document
+), stored AS (
+	SELECT document FROM moved UNION ALL SELECT document FROM created
 ), u AS (
 	INSERT INTO document_updates (document, first_seq, last_seq, data)
-	SELECT v.document, v.first_seq, v.last_seq, v.data FROM v JOIN h USING (document)
+	SELECT v.document, v.first_seq, v.last_seq, v.data FROM v JOIN stored USING (document)
 )
-SELECT document FROM h`
+SELECT document FROM stored`
 
 // Append implements tandem.DocumentLog.
 func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) error {
@@ -215,59 +266,58 @@ func validKey(document string) error {
 	return nil
 }
 
-// readTx runs fn in a read-only repeatable-read transaction, so that the
-// snapshot and the updates it reads belong to one state of the log.
-func (l *DocumentLog) readTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	tx, err := l.db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
-}
+// readSQL reads a document's snapshot, if its seq is above $2 (a row of
+// kind 0; its data is NULL if the snapshot is not above $2), and its rows
+// of updates after both (kind 1), in order. One statement is one snapshot
+// of the database, so the snapshot and the updates belong to one state of
+// the log, in one round trip: a fleet's instances catch up after every
+// append race, and a read transaction (BEGIN, two queries, COMMIT) held a
+// pooled connection four times as long, which the group commit waited for.
+const readSQL = `SELECT 0, seq, CASE WHEN seq > $2 THEN data END FROM document_snapshots WHERE document = $1
+UNION ALL
+SELECT 1, first_seq, data FROM document_updates
+WHERE document = $1 AND last_seq > GREATEST($2, COALESCE((SELECT seq FROM document_snapshots WHERE document = $1), 0))
+ORDER BY 1, 2`
 
-// readUpdates appends the updates of document after seq from.
-func readUpdates(ctx context.Context, tx pgx.Tx, document string, from uint64, dst []tandem.LogEntry) ([]tandem.LogEntry, error) {
-	rows, err := tx.Query(ctx, `SELECT first_seq, data FROM document_updates WHERE document = $1 AND last_seq > $2 ORDER BY last_seq`, []byte(document), int64(from))
+// read returns what is stored for document after seq after: the snapshot
+// if it is above after, and the updates after both.
+func (l *DocumentLog) read(ctx context.Context, document string, after uint64) (tandem.DocumentState, error) {
+	var st tandem.DocumentState
+	if err := l.acquireRead(ctx); err != nil {
+		return st, err
+	}
+	defer l.releaseRead()
+	rows, err := l.db.pool.Query(ctx, readSQL, []byte(document), int64(after))
 	if err != nil {
-		return dst, err
+		return st, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var first int64
+		var kind int32
+		var seq int64
 		var data []byte
-		if err := rows.Scan(&first, &data); err != nil {
-			return dst, err
+		if err := rows.Scan(&kind, &seq, &data); err != nil {
+			return st, err
 		}
-		if dst, err = decodeRow(dst, document, uint64(first), data, from); err != nil {
-			return dst, fmt.Errorf("%s: %w", document, err)
+		if kind == 0 {
+			if uint64(seq) > after {
+				st.Snapshot, st.SnapshotSeq = data, uint64(seq)
+			}
+			continue
+		}
+		if st.Updates, err = decodeRow(st.Updates, document, uint64(seq), data, max(after, st.SnapshotSeq)); err != nil {
+			return st, fmt.Errorf("%s: %w", document, err)
 		}
 	}
-	return dst, rows.Err()
+	return st, rows.Err()
 }
 
 // Load implements tandem.DocumentLog.
 func (l *DocumentLog) Load(ctx context.Context, document string) (tandem.DocumentState, error) {
-	var st tandem.DocumentState
 	if err := validKey(document); err != nil {
-		return st, err
+		return tandem.DocumentState{}, err
 	}
-	err := l.readTx(ctx, func(tx pgx.Tx) error {
-		var seq int64
-		err := tx.QueryRow(ctx, `SELECT seq, data FROM document_snapshots WHERE document = $1`, []byte(document)).Scan(&seq, &st.Snapshot)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-		case err != nil:
-			return err
-		default:
-			st.SnapshotSeq = uint64(seq)
-		}
-		st.Updates, err = readUpdates(ctx, tx, document, st.SnapshotSeq, nil)
-		return err
-	})
+	st, err := l.read(ctx, document, 0)
 	if err != nil {
 		return tandem.DocumentState{}, fmt.Errorf("document log: load: %w", err)
 	}
@@ -276,28 +326,13 @@ func (l *DocumentLog) Load(ctx context.Context, document string) (tandem.Documen
 
 // ReadSince implements tandem.DocumentLog.
 func (l *DocumentLog) ReadSince(ctx context.Context, document string, after uint64) (tandem.DocumentState, error) {
-	var st tandem.DocumentState
 	if err := validKey(document); err != nil {
-		return st, err
+		return tandem.DocumentState{}, err
 	}
 	if after > 1<<63-1 {
-		return st, tandem.Invalid("after", "sequence number out of range")
+		return tandem.DocumentState{}, tandem.Invalid("after", "sequence number out of range")
 	}
-	err := l.readTx(ctx, func(tx pgx.Tx) error {
-		var seq int64
-		var snap []byte
-		err := tx.QueryRow(ctx, `SELECT seq, CASE WHEN seq > $2 THEN data END FROM document_snapshots WHERE document = $1`,
-			[]byte(document), int64(after)).Scan(&seq, &snap)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-		case err != nil:
-			return err
-		case uint64(seq) > after:
-			st.Snapshot, st.SnapshotSeq = snap, uint64(seq)
-		}
-		st.Updates, err = readUpdates(ctx, tx, document, max(after, st.SnapshotSeq), nil)
-		return err
-	})
+	st, err := l.read(ctx, document, after)
 	if err != nil {
 		return tandem.DocumentState{}, fmt.Errorf("document log: read: %w", err)
 	}
@@ -314,6 +349,10 @@ func (l *DocumentLog) Heads(ctx context.Context, documents []string) (map[string
 	for i, d := range documents {
 		keys[i] = []byte(d)
 	}
+	if err := l.acquireRead(ctx); err != nil {
+		return nil, fmt.Errorf("document log: heads: %w", err)
+	}
+	defer l.releaseRead()
 	rows, err := l.db.pool.Query(ctx, `SELECT document, last_seq FROM document_heads WHERE document = ANY($1::bytea[])`, keys)
 	if err != nil {
 		return nil, fmt.Errorf("document log: heads: %w", err)
@@ -333,6 +372,11 @@ func (l *DocumentLog) Heads(ctx context.Context, documents []string) (map[string
 	return out, nil
 }
 
+// compactLockSpace is the first key of the advisory locks that serialize
+// compactions of one document (the second is a hash of the document key;
+// two documents that share a hash only compact one after the other).
+const compactLockSpace = 0x7464_6c63 // "tdlc"
+
 // Compact implements tandem.DocumentLog.
 func (l *DocumentLog) Compact(ctx context.Context, document string, through uint64, snapshot []byte) error {
 	if err := validKey(document); err != nil {
@@ -344,10 +388,25 @@ func (l *DocumentLog) Compact(ctx context.Context, document string, through uint
 	case len(snapshot) == 0:
 		return tandem.Invalid("snapshot", "empty snapshot")
 	}
+	if err := l.acquireRead(ctx); err != nil {
+		return fmt.Errorf("document log: compact: %w", err)
+	}
+	defer l.releaseRead()
 	err := pgx.BeginFunc(ctx, l.db.pool, func(tx pgx.Tx) error {
-		// The head's row lock orders this against appends to the document.
+		// Two compactions of one document (two instances) run one after the
+		// other: the second then sees the first's snapshot. The lock is an
+		// advisory one, not the head's row lock, so that appends, which skip
+		// locked heads as conflicts, go on while a document is compacted.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(encode($2::bytea, 'base64')))`, compactLockSpace, []byte(document)); err != nil {
+			return err
+		}
+		// KEY SHARE does not conflict with an append's lock but does with a
+		// Delete, which must not run between this and the snapshot's write
+		// (it would leave a snapshot of a deleted document). A head read
+		// here may be behind a concurrent append; it only ever grows, so
+		// the check below errs on the side of refusing.
 		var head int64
-		err := tx.QueryRow(ctx, `SELECT last_seq FROM document_heads WHERE document = $1 FOR UPDATE`, []byte(document)).Scan(&head)
+		err := tx.QueryRow(ctx, `SELECT last_seq FROM document_heads WHERE document = $1 FOR KEY SHARE`, []byte(document)).Scan(&head)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}

@@ -69,7 +69,7 @@ func (s *Server) startContent(ctx context.Context) error {
 	deny := collab.AuthorizerFunc(func(context.Context, tandem.Credentials, string) (collab.Grant, error) {
 		return collab.Grant{Access: tandem.AccessNone}, nil
 	})
-	eng, err := collab.New(cfg, docs, deny, s.logger, s.registry)
+	eng, err := collab.New(cfg, s.datedLog(docs), deny, s.logger, s.registry)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +24,16 @@ import (
 // and returns it with its URL. env holds TANDEM_* settings.
 func contentServer(t *testing.T, env map[string]string) (*Server, string) {
 	t.Helper()
+	s, url, _ := startServer(t, env, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return s, url
+}
+
+// startServer runs a configured Tandem process (env holds TANDEM_*
+// settings); setup, if set, adjusts the Server between New and Run. It
+// returns the Server, its URL, and stop, which shuts it down and returns
+// Run's error (it runs at cleanup too if the test did not call it).
+func startServer(t *testing.T, env map[string]string, setup func(*Server), logger *slog.Logger) (*Server, string, func() error) {
+	t.Helper()
 	if env["TANDEM_DATA_DIR"] == "" {
 		env["TANDEM_DATA_DIR"] = t.TempDir()
 	}
@@ -31,27 +42,39 @@ func contentServer(t *testing.T, env map[string]string) (*Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := New(context.Background(), cfg, logger)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(s)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	urls := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx, func(u string) { urls <- u }) }()
+	var once sync.Once
+	var runErr error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			runErr = <-done
+		})
+		return runErr
+	}
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
 	})
 	select {
 	case u := <-urls:
-		return s, u
+		return s, u, stop
 	case err := <-done:
+		once.Do(func() { cancel(); runErr = err })
 		t.Fatalf("server stopped: %v", err)
 	}
-	return nil, ""
+	return nil, "", nil
 }
 
 // apiCaller calls a Tandem's REST API with a bearer token.

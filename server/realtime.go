@@ -30,7 +30,7 @@ func (s *Server) startRealtime(ctx context.Context) error {
 		s.closers = append(s.closers, bus.Close)
 		cfg.Bus = bus
 	}
-	rt, err := collab.New(cfg, docs, realtimeAuthorizer(s.App), s.logger, s.registry)
+	rt, err := collab.New(cfg, s.datedLog(docs), realtimeAuthorizer(s.App, s.touch), s.logger, s.registry)
 	if err != nil {
 		return err
 	}
@@ -101,9 +101,16 @@ func (s *Server) openDocumentLog(ctx context.Context) (tandem.DocumentLog, error
 	return docs, nil
 }
 
-func realtimeAuthorizer(a *app.App) collab.Authorizer {
+// realtimeAuthorizer answers the realtime service's permission questions
+// with the App's. Every connection it lets in tells touch the document's
+// organization, which the realtime service (keyed by document id alone)
+// does not know and the dating of its edits needs.
+func realtimeAuthorizer(a *app.App, touch *touches) collab.Authorizer {
 	return collab.AuthorizerFunc(func(ctx context.Context, c tandem.Credentials, document string) (collab.Grant, error) {
 		az, err := a.AuthorizeRealtime(ctx, c, document)
+		if err == nil && az.Access != tandem.AccessNone && touch != nil {
+			touch.record(az.OrganizationID, document)
+		}
 		return collab.Grant{UserID: az.UserID, UserName: az.Name, Access: az.Access}, err
 	})
 }

@@ -37,6 +37,9 @@ type Server struct {
 	// content is document content for the App service and the REST API;
 	// its engine is Realtime, or a headless one without the rt role.
 	content *documentContent
+	// touch dates content edits (documents' updated_at); nil unless the
+	// App runs.
+	touch *touches
 
 	// closers run in reverse order at the end of shutdown, after the last
 	// request has finished and pending writes are flushed.
@@ -98,10 +101,13 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Serve
 	// The App service's logic backs the REST API and answers the realtime
 	// service's permission questions, so either role needs it.
 	if cfg.Has(config.RoleApp) || cfg.Has(config.RoleRT) {
+		s.touch = newTouches(logger)
 		if s.App, err = app.New(app.Config{Stores: st.stores, Changes: changes, Content: s.content, Logger: logger,
-			AccountThrottle: accountThrottle, IPThrottle: ipThrottle, DocumentCache: docCache}); err != nil {
+			AccountThrottle: accountThrottle, IPThrottle: ipThrottle, DocumentCache: docCache,
+			EditAuthorized: s.touch.record}); err != nil {
 			return nil, err
 		}
+		s.touch.changed = s.App.ContentChanged
 	}
 	if cfg.Has(config.RoleRT) {
 		if err := s.startRealtime(ctx); err != nil {
@@ -118,7 +124,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Serve
 		thttp.MountAPI(s.HTTP, s.App, thttp.APIOptions{
 			Idempotency:   st.stores.Idempotency,
 			SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
-			Content:       s.content.engine,
+			Content:       s.apiContent(),
 			Logger:        logger,
 		})
 	}
@@ -182,6 +188,9 @@ func (s *Server) Run(ctx context.Context, ready func(url string)) error {
 	s.logger.Info("tandem started", "version", telemetry.Version(), "url", s.cfg.PublicURL, "listen", s.HTTP.Addr().String())
 	if ready != nil {
 		ready(s.cfg.PublicURL)
+	}
+	if s.touch != nil {
+		s.touch.start()
 	}
 	served := make(chan error, 1)
 	go func() { served <- s.HTTP.Serve() }()

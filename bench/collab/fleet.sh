@@ -10,17 +10,25 @@
 #   bench/collab/fleet.sh [scenario...]     scenarios: hot many (default both)
 #
 # Environment: HOT_RATES (updates per editor per second in the hot
-# document, default "0.2 0.5 1"), MANY_RATES (default "1 2 4"), EDITORS
+# document, default "0.2 0.5 1"), MANY_RATES (default "1 2 4"),
+# PEER_HOT_RATES and PEER_MANY_RATES (the rates for hocuspocus-redis, whose
+# ceiling is lower; default HOT_RATES and MANY_RATES), EDITORS
 # (default 500), DOCS (default 2000), DURATION (default 15s), SERVERS
 # (default "tandem-yws hocuspocus-redis"), PG (admin DSN, default the local
 # server), REDIS_PORT (a private redis-server is started there, default
-# 16390). Results: one JSON line per run in bench/collab/results/fleet-<time>.jsonl.
+# 16390), DEBUG_PORT (if set, Tandem instance i serves pprof and /metrics
+# on 127.0.0.1:DEBUG_PORT+i, for profiling a run from outside), RTSERVER (a
+# prebuilt bench/rtserver to run instead of building the working tree's, to
+# compare two versions under the same conditions; LABEL names its results).
+# Results: one JSON line per run in bench/collab/results/fleet-<time>.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd ../.. && pwd)
 scenarios=${*:-hot many}
 HOT_RATES=${HOT_RATES:-0.2 0.5 1}
 MANY_RATES=${MANY_RATES:-1 2 4}
+PEER_HOT_RATES=${PEER_HOT_RATES:-$HOT_RATES}
+PEER_MANY_RATES=${PEER_MANY_RATES:-$MANY_RATES}
 EDITORS=${EDITORS:-500}
 DOCS=${DOCS:-2000}
 DURATION=${DURATION:-15s}
@@ -35,6 +43,7 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --d
 redis_pid=$!
 trap 'kill $redis_pid 2>/dev/null; rm -rf "$bin"' EXIT
 (cd "$root" && go build -o "$bin/rtserver" ./bench/rtserver && go build -o "$bin/loadgen" ./bench/loadgen)
+[ -n "${RTSERVER:-}" ] && cp "$RTSERVER" "$bin/rtserver"
 mkdir -p results
 out="results/fleet-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 ulimit -n 20000
@@ -53,7 +62,12 @@ start_fleet() { # name
 	for i in 1 2 3; do
 		port=$((port + 1))
 		case $1 in
-		tandem-*) taskset -c 0 "$bin/rtserver" -addr 127.0.0.1:$port -pg "$dsn" -redis "redis://127.0.0.1:$REDIS_PORT/0" -redis-prefix "bench$run:" >"$bin/server$i.log" 2>&1 & ;;
+		tandem-*)
+			local debug=
+			[ -n "${DEBUG_PORT:-}" ] && debug="-debug 127.0.0.1:$((DEBUG_PORT + i))"
+			# shellcheck disable=SC2086
+			taskset -c 0 "$bin/rtserver" -addr 127.0.0.1:$port -pg "$dsn" -redis "redis://127.0.0.1:$REDIS_PORT/0" -redis-prefix "bench$run:" $debug >"$bin/server$i.log" 2>&1 &
+			;;
 		hocuspocus-redis) BENCH_RUN=$run taskset -c 0 node hocuspocus-redis.mjs $port "$REDIS_PORT" >"$bin/server$i.log" 2>&1 & ;;
 		esac
 		pids="$pids${pids:+,}$!"
@@ -67,6 +81,7 @@ start_fleet() { # name
 stop_fleet() {
 	for p in ${pids//,/ }; do kill "$p" 2>/dev/null || true; done
 	for p in ${pids//,/ }; do wait "$p" 2>/dev/null || true; done
+	psql "$PG" -qc "DROP DATABASE IF EXISTS tandem_bench_$$_$run" >/dev/null 2>&1 || true
 }
 gen() { # name, loadgen args...
 	local name=$1
@@ -76,21 +91,27 @@ gen() { # name, loadgen args...
 	tandem-hp) dialect=hp ;;
 	hocuspocus-redis) path= dialect=hp ;;
 	esac
-	taskset -c 1 "$bin/loadgen" -addr "$addrs" -path "$path" -dialect $dialect -pid "$pids" -label "$name" "$@" | tee -a "$out"
+	local label=$name
+	[[ $name == tandem-* && -n ${LABEL:-} ]] && label=$LABEL
+	taskset -c 1 "$bin/loadgen" -addr "$addrs" -path "$path" -dialect $dialect -pid "$pids" -label "$label" "$@" | tee -a "$out"
 }
 
 for sc in $scenarios; do
 	for s in $SERVERS; do
 		case $sc in
 		hot)
-			for r in $HOT_RATES; do
+			rates=$HOT_RATES
+			[ "$s" = hocuspocus-redis ] && rates=$PEER_HOT_RATES
+			for r in $rates; do
 				start_fleet "$s"
 				gen "$s" -mode load -docs 1 -clients "$EDITORS" -rate "$r" -duration "$DURATION" || true
 				stop_fleet
 			done
 			;;
 		many)
-			for r in $MANY_RATES; do
+			rates=$MANY_RATES
+			[ "$s" = hocuspocus-redis ] && rates=$PEER_MANY_RATES
+			for r in $rates; do
 				start_fleet "$s"
 				gen "$s" -mode load -docs "$DOCS" -clients 5 -rate "$r" -duration "$DURATION" || true
 				stop_fleet
