@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -285,12 +286,21 @@ func validRequestID(id string) bool {
 	return true
 }
 
+// statusText is the status label of the request metrics. The labels are
+// made once: formatting the code allocated on every request.
 func statusText(code int) string {
 	if code >= 100 && code < 600 {
-		return fmt.Sprint(code)
+		return statusLabels[code-100]
 	}
 	return "other"
 }
+
+var statusLabels = func() (l [500]string) {
+	for i := range l {
+		l[i] = strconv.Itoa(i + 100)
+	}
+	return l
+}()
 
 // recorder captures the status and size of a response. It keeps Hijack and
 // Flush working, which WebSocket upgrades and streaming responses need.

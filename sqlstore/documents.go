@@ -71,13 +71,26 @@ func (s *Store) Document(ctx context.Context, organizationID, id string) (tandem
 	return one(s, d, err, "document")
 }
 
-// ListDocuments marks the caller's favorites with a subquery on the
-// organization and user (not a join on the document's columns), which
-// PostgreSQL runs once, as a small hash of the user's favorites, or per
-// listed row; a join let a table without statistics yet (fresh, or just
-// bulk loaded) get a plan that joined every document of the organization
-// to the favorites before sorting them: milliseconds instead of a tenth of
-// one.
+// ListDocuments is the read the API serves most, so it reads no more than
+// a page needs: the organization is the one asked for, and a live
+// document has neither trashed_at nor trashed_by (RestoreDocument clears
+// both), so only lists of the trash read them. Each value a row returns
+// costs (SQLite through database/sql: about a fifth of a microsecond; with
+// every column, nearly half of the query's time).
+//
+// The caller's favorites are marked by d.id IN (the user's favorites): a
+// subquery on the organization and user alone, which both databases run
+// once per statement (SQLite into an ephemeral index, PostgreSQL as a
+// hashed SubPlan) and then probe per listed row. The correlated EXISTS it
+// replaces ran a subquery per row, which on SQLite cost about a third more
+// than the probes. Neither is a join on the document's columns: a join let
+// a table without statistics yet (fresh, or just bulk loaded) get a plan
+// that joined every document of the organization to the favorites before
+// sorting them: milliseconds instead of a tenth of one. A list of
+// favorites only filters with the EXISTS form (a join-free filter) and
+// marks every row.
+//
+// It is a lag-tolerant read (see Replicated), for q.UserID.
 func (s *Store) ListDocuments(ctx context.Context, q tandem.DocumentQuery) ([]tandem.DocumentItem, error) {
 	ctx = actingAs(ctx, q.UserID)
 	var a args
@@ -88,14 +101,21 @@ func (s *Store) ListDocuments(ctx context.Context, q tandem.DocumentQuery) ([]ta
 		user = a.add(q.VisibleTo)
 		sb.WriteString(`WITH RECURSIVE ` + visibleFolders(org, user) + ` `)
 	}
-	favorite := `EXISTS (SELECT 1 FROM favorites f WHERE f.organization_id = ` + org + ` AND f.user_id = ` + a.add(q.UserID) + ` AND f.document_id = d.id)`
+	fan := a.add(q.UserID) // whose favorites are marked
 	n := q.Limit
 	if n <= 0 {
 		n = 50
 	}
-	sb.WriteString(`SELECT ` + documentColumns + `, ` + favorite + ` FROM documents d WHERE d.organization_id = ` + org)
+	sb.WriteString(`SELECT d.id, d.folder_id, d.title, d.created_by, d.created_at, d.updated_at`)
+	if q.Trashed {
+		sb.WriteString(`, d.trashed_at, d.trashed_by`)
+	}
 	if q.FavoritesOnly {
-		sb.WriteString(` AND ` + favorite)
+		sb.WriteString(`, TRUE FROM documents d WHERE d.organization_id = ` + org +
+			` AND EXISTS (SELECT 1 FROM favorites f WHERE f.organization_id = ` + org + ` AND f.user_id = ` + fan + ` AND f.document_id = d.id)`)
+	} else {
+		sb.WriteString(`, d.id IN (SELECT f.document_id FROM favorites f WHERE f.organization_id = ` + org + ` AND f.user_id = ` + fan + `)` +
+			` FROM documents d WHERE d.organization_id = ` + org)
 	}
 	if q.Trashed {
 		sb.WriteString(` AND d.trashed_at IS NOT NULL`)
@@ -116,9 +136,11 @@ func (s *Store) ListDocuments(ctx context.Context, q tandem.DocumentQuery) ([]ta
 		sb.WriteString(` AND d.updated_at >= ` + a.add(s.ts(q.UpdatedSince)))
 	}
 	if q.VisibleTo != "" {
-		sb.WriteString(` AND (d.created_by = ` + user + ` OR d.folder_id IN (SELECT id FROM vis) OR EXISTS (
-			SELECT 1 FROM grants g WHERE g.organization_id = d.organization_id AND g.resource_type = 'document'
-			AND g.resource_id = d.id AND g.user_id = ` + user + `))`)
+		// The user's document grants, like the favorites, are read once
+		// and probed per row.
+		sb.WriteString(` AND (d.created_by = ` + user + ` OR d.folder_id IN (SELECT id FROM vis) OR d.id IN (
+			SELECT g.resource_id FROM grants g WHERE g.organization_id = ` + org + ` AND g.user_id = ` + user + `
+			AND g.resource_type = 'document'))`)
 	}
 	switch q.Sort {
 	case tandem.SortTitle:
@@ -139,13 +161,20 @@ func (s *Store) ListDocuments(ctx context.Context, q tandem.DocumentQuery) ([]ta
 	}
 	defer rows.Close()
 	out := make([]tandem.DocumentItem, 0, n)
+	// One set of destinations for every row: Scan writes through them into
+	// it, which is copied into out.
+	var it tandem.DocumentItem
+	dest := []any{&it.ID, nullStr{&it.FolderID}, &it.Title, &it.CreatedBy, timeCol{&it.CreatedAt}, timeCol{&it.UpdatedAt}}
+	if q.Trashed {
+		dest = append(dest, nullTimeCol{&it.TrashedAt}, &it.TrashedBy)
+	}
+	dest = append(dest, &it.Favorite)
 	for len(out) < n && rows.Next() {
-		var it tandem.DocumentItem
-		d, err := scanDocument(rows, &it.Favorite)
-		if err != nil {
+		it = tandem.DocumentItem{}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, s.err(err)
 		}
-		it.Document = d
+		it.OrganizationID = q.OrganizationID
 		out = append(out, it)
 	}
 	return out, s.err(rows.Err())
@@ -329,6 +358,7 @@ func (s *Store) Folder(ctx context.Context, organizationID, id string) (tandem.F
 	return one(s, f, err, "folder")
 }
 
+// ListFolders is a lag-tolerant read (see Replicated).
 func (s *Store) ListFolders(ctx context.Context, q tandem.FolderQuery) ([]tandem.Folder, error) {
 	ctx = actingAs(ctx, q.VisibleTo)
 	var a args

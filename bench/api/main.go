@@ -66,7 +66,7 @@ var (
 	adminDSN  = flag.String("postgres", defaultAdminDSN(), "PostgreSQL server to create the database on")
 	out       = flag.String("out", "", "also write every run as JSON to this file")
 	serverEnv = flag.String("server-env", "", "extra environment of the server, comma-separated KEY=VALUE (e.g. GOGC=200)")
-	profile   = flag.String("profile", "", "profile the server's CPU into this directory (one file per database), running bench/api/tandemprof instead of cmd/tandem")
+	profile   = flag.String("profile", "", "profile the server's CPU and allocations into this directory (DB.cpu.pprof, DB.allocs.pprof), running bench/api/tandemprof instead of cmd/tandem")
 	disturbed = flag.Float64("disturbed", 0.15, "a run during which other processes used more than this many cores is disturbed: measured again and left out of the medians")
 	retries   = flag.Int("retries", 3, "how many times to measure a disturbed run again")
 	quiet     = flag.Float64("quiet", 0, "before each run, wait (up to 15 minutes) until no core was busier than this share (0..1) for 3 s; 0: do not wait. On a shared machine, 0.15 keeps other people's work out of the figures")
@@ -210,6 +210,7 @@ func benchDatabase(ctx context.Context, db, bin, dir string) ([]result, error) {
 			return nil, err
 		}
 		settings["TANDEM_CPUPROFILE"] = p
+		settings["TANDEM_MEMPROFILE"] = strings.TrimSuffix(p, ".cpu.pprof") + ".allocs.pprof"
 	}
 	var stores tandem.Stores
 	var closeStores func()
@@ -344,6 +345,15 @@ func measure(ctx context.Context, l *openLoop, srv *server, pgName, db, sc strin
 	return r, nil
 }
 
+// cpuPerRequest is the server's CPU time per answered request, in
+// microseconds.
+func cpuPerRequest(r result) float64 {
+	if r.Throughput <= 0 {
+		return 0
+	}
+	return 1e6 * r.ServerCPU / r.Throughput
+}
+
 func sum(v []float64) float64 {
 	t := 0.0
 	for _, x := range v {
@@ -452,8 +462,12 @@ func summarize(all []result) {
 		groups[k] = append(groups[k], r)
 	}
 	fmt.Printf("\nMedians over undisturbed runs (auth %s, %d requests/s offered, %v per run; %d disturbed runs left out):\n\n", *authMode, *rate, *duration, disturbedRuns)
-	fmt.Println("| database | scenario | runs | throughput (req/s) | p50 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | errors | p99 of each run (ms) | tandem CPU | postgres CPU |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
+	// CPU per request (the server's core time over the requests it
+	// answered) is the figure least moved by other people's work on a
+	// shared machine: it shows what a change cost or saved when the
+	// latencies show only the contention.
+	fmt.Println("| database | scenario | runs | throughput (req/s) | p50 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | errors | p99 of each run (ms) | tandem CPU | tandem CPU per request (µs) | postgres CPU |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, k := range keys {
 		rs := groups[k]
 		med := func(f func(result) float64) float64 {
@@ -473,11 +487,12 @@ func summarize(all []result) {
 			p99s = append(p99s, fmt.Sprintf("%.2f", r.P99))
 			errs += r.Errors
 		}
-		fmt.Printf("| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %d | %s | %.0f%% | %.0f%% |\n", k.db, k.sc, len(rs),
+		fmt.Printf("| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %d | %s | %.0f%% | %.0f | %.0f%% |\n", k.db, k.sc, len(rs),
 			med(func(r result) float64 { return r.Throughput }), med(func(r result) float64 { return r.P50 }),
 			med(func(r result) float64 { return r.P99 }), med(func(r result) float64 { return r.P999 }),
 			med(func(r result) float64 { return r.Max }), errs, strings.Join(p99s, ", "),
-			100*med(func(r result) float64 { return r.ServerCPU }), 100*med(func(r result) float64 { return r.DatabaseCPU }))
+			100*med(func(r result) float64 { return r.ServerCPU }), med(cpuPerRequest),
+			100*med(func(r result) float64 { return r.DatabaseCPU }))
 	}
 }
 

@@ -1,6 +1,9 @@
 // Command tandemprof is `tandem serve` with a CPU profile, for the API
 // benchmark's -profile flag: it serves exactly as cmd/tandem does, and
-// writes the profile of its whole run to $TANDEM_CPUPROFILE when it stops.
+// writes the profile of its whole run to $TANDEM_CPUPROFILE when it stops,
+// and, if $TANDEM_MEMPROFILE is set, the allocations of the whole run
+// there (`go tool pprof -sample_index=alloc_space`): allocations per
+// request are the GC's work, which a CPU profile shows only spread thin.
 package main
 
 import (
@@ -44,8 +47,27 @@ func main() {
 	}
 	pprof.StopCPUProfile()
 	f.Close()
+	if p := os.Getenv("TANDEM_MEMPROFILE"); p != "" {
+		if err := writeAllocs(p); err != nil {
+			fmt.Fprintln(os.Stderr, "tandemprof: TANDEM_MEMPROFILE:", err)
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tandemprof:", err)
 		os.Exit(1)
 	}
+}
+
+// writeAllocs writes the allocation profile (every allocation since the
+// start, sampled) to path.
+func writeAllocs(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
