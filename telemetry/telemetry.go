@@ -30,16 +30,22 @@ func NewLogger(w io.Writer, level, format string) *slog.Logger {
 		lv = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: lv}
-	if format == "auto" {
-		format = "json"
-		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			format = "text"
-		}
-	}
-	if format == "text" {
+	if resolveFormat(w, format) == "text" {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// resolveFormat turns "auto" into "text" on a terminal and "json"
+// elsewhere.
+func resolveFormat(w io.Writer, format string) string {
+	if format != "auto" {
+		return format
+	}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return "text"
+	}
+	return "json"
 }
 
 // NewRegistry returns a Prometheus registry with the Go runtime and process

@@ -78,13 +78,18 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, se
 		return exitOK
 	}
 
-	logger := telemetry.NewLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	logger, logw := telemetry.NewBufferedLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	defer logw.Close()
+	fail := func(err error) int {
+		logw.Flush() // the log lines before the failure come first
+		return fail(stderr, err)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	if cmd == "migrate" {
 		if err := server.Migrate(ctx, cfg, logger); err != nil {
-			return fail(stderr, err)
+			return fail(err)
 		}
 		return exitOK
 	}
@@ -92,7 +97,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, se
 	logger.Info("configuration", cfg.Attrs()...)
 	srv, err := server.New(ctx, cfg, logger)
 	if err != nil {
-		return fail(stderr, err)
+		return fail(err)
 	}
 	if setup != nil {
 		setup(srv)
@@ -103,10 +108,11 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, se
 		stop()
 	}()
 	err = srv.Run(ctx, func(url string) {
+		logw.Flush()
 		fmt.Fprintf(stderr, "\n  Tandem is running. Open %s in your browser.\n\n", url)
 	})
 	if err != nil {
-		return fail(stderr, err)
+		return fail(err)
 	}
 	return exitOK
 }
