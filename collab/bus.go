@@ -11,16 +11,16 @@ import (
 // Several instances serving one document (Config.Bus set)
 //
 // Every instance with clients on a document keeps its own room. The log is
-// the one source of truth: an instance appends its clients' updates with
-// the next sequence numbers it knows of; when another instance got there
-// first the append fails with a conflict for that document, and the room
-// reads what it missed (ReadSince), applies it, drops from its pending
-// updates whatever the other instance already stored, and appends the rest
-// after it. After each commit the instance publishes the entries on the
-// bus; the others apply them at once (the usual path, a fraction of a
-// millisecond) and notice a gap in the sequence numbers if some message was
-// lost, and then read the log. While the bus is down, and as a safety net
-// while it is up, the log's heads are polled for every loaded document.
+// the one source of truth: an instance appends its clients' updates under
+// its own writer id, numbering them 1, 2, 3... per document, so instances
+// never race for sequence numbers and never wait for each other's entries
+// before appending their own. After each commit the instance publishes the
+// entries (document, writer, first seq, updates) on the bus; the others
+// apply them at once (the usual path, a fraction of a millisecond) and
+// notice a gap in a writer's sequence numbers if some message was lost, and
+// then read the log from their position (the last seq they have of each
+// writer). While the bus is down, and as a safety net while it is up, the
+// log's heads are polled for every loaded document.
 //
 // Awareness travels over the bus only. Presence counts (connections per
 // document on the other instances) are exchanged through it every few
@@ -31,25 +31,61 @@ import (
 // dropped and the room reads the log instead.
 const maxRemoteBacklog = 8 << 20
 
-// gapWait is how long a room waits for a missing message (messages of two
-// instances can arrive out of order) before reading the log.
+// gapWait is how long a room waits for a missing message (messages can
+// arrive out of order) before reading the log.
 const gapWait = 20 * time.Millisecond
 
-// BusMessage implements tandem.BusListener.
+// BusMessage implements tandem.BusListener. It hands the message to the
+// receiver goroutine (waiting if that one is far behind, which slows the
+// bus's reading rather than dropping).
 func (s *Server) BusMessage(m tandem.BusMessage) {
+	select {
+	case s.inbox <- m:
+	case <-s.stop:
+	}
+}
+
+// receiver applies what the bus delivered, flushing the sockets once per
+// run of messages that were waiting rather than once per message: every
+// instance publishes a message per document per commit, and a flush is a
+// write to every local client of the document. Under load the runs grow,
+// so the cost per message falls, with no timer (as in the group commit).
+func (s *Server) receiver() {
+	defer s.wg.Done()
+	var batch ws.Batch
+	for {
+		select {
+		case <-s.stop:
+			return
+		case m := <-s.inbox:
+			s.busMessage(m, &batch)
+		}
+	more:
+		for range 1024 {
+			select {
+			case m := <-s.inbox:
+				s.busMessage(m, &batch)
+			default:
+				break more
+			}
+		}
+		batch.Flush()
+	}
+}
+
+// busMessage applies one message from the bus.
+func (s *Server) busMessage(m tandem.BusMessage, batch *ws.Batch) {
 	s.mu.Lock()
 	r := s.rooms[m.Document]
 	s.mu.Unlock()
 	if r == nil {
 		return
 	}
-	var batch ws.Batch
 	if m.Awareness != nil {
-		r.remoteAwareness(m.Awareness, &batch)
+		r.remoteAwareness(m.Awareness, batch)
 	} else if len(m.Updates) > 0 {
-		r.busUpdates(m.Seq, m.Updates, &batch)
+		r.busUpdates(m.Writer, m.Seq, m.Updates, batch)
 	}
-	batch.Flush()
 }
 
 // BusStatus implements tandem.BusListener.
@@ -72,20 +108,23 @@ func (s *Server) BusStatus(err error) {
 // BusDown reports whether the bus is down (the instance then polls the log).
 func (s *Server) BusDown() bool { return s.bus != nil && s.busDown.Load() }
 
-// busUpdates takes entries another instance appended.
-func (r *room) busUpdates(first uint64, updates [][]byte, batch *ws.Batch) {
+// busUpdates takes entries another instance appended as writer.
+func (r *room) busUpdates(writer string, first uint64, updates [][]byte, batch *ws.Batch) {
+	if writer == r.s.writer {
+		return // never sent to itself; a stray copy is already in the log
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.state == roomClosed {
 		return
 	}
 	if r.remote == nil {
-		r.remote = map[uint64][]byte{}
+		r.remote = map[remoteKey][]byte{}
 	}
 	for i, u := range updates {
-		seq := first + uint64(i)
-		if seq > r.logSeq && r.remote[seq] == nil {
-			r.remote[seq] = u
+		k := remoteKey{writer, first + uint64(i)}
+		if (r.logPos == nil || k.seq > r.logPos[writer]) && r.remote[k] == nil {
+			r.remote[k] = u
 			r.remoteBytes += len(u)
 		}
 	}
@@ -97,42 +136,34 @@ func (r *room) busUpdates(first uint64, updates [][]byte, batch *ws.Batch) {
 		}
 		return
 	}
-	if r.state == roomReady {
-		if r.behind && r.s.bus != nil {
-			if r.resolveFromBus(batch) && len(r.pending) > 0 {
-				r.s.commit.enqueue(r)
-			}
-			return
-		}
-		r.drainRemote(batch)
-	}
+	r.drainRemote(batch)
 }
 
-// drainRemote applies the bus entries that follow the log position, if no
-// append of the room is in flight (its outcome decides the next position),
-// and schedules a read of the log if a gap remains (r.mu held).
+// drainRemote applies the bus entries that follow the room's position of
+// their writer, and schedules a read of the log if a gap remains (r.mu
+// held). Other writers' entries do not depend on the outcome of this
+// room's append in flight, so they are applied while it runs.
 func (r *room) drainRemote(batch *ws.Batch) {
-	if len(r.remote) == 0 || r.inflight > 0 || r.behind || r.state != roomReady {
+	if len(r.remote) == 0 || r.state != roomReady {
 		return
 	}
 	var ranges clockRanges
-	if len(r.pending) > 0 {
+	if len(r.pending) > r.inflight {
 		ranges = clockRanges{}
 	}
 	now := time.Now().UnixNano()
-	for {
-		u, ok := r.remote[r.logSeq+1]
-		if !ok {
-			break
-		}
-		delete(r.remote, r.logSeq+1)
-		r.remoteBytes -= len(u)
-		r.applyRemote(u, ranges, now, batch)
-		r.logSeq++
-	}
-	for seq, u := range r.remote {
-		if seq <= r.logSeq {
-			delete(r.remote, seq)
+	for progress := true; progress; {
+		progress = false
+		for k, u := range r.remote {
+			switch at := r.logPos[k.writer]; {
+			case k.seq == at+1:
+				r.applyRemote(u, ranges, now, batch)
+				r.logPos[k.writer] = k.seq
+				progress = true
+			case k.seq > at+1:
+				continue
+			}
+			delete(r.remote, k)
 			r.remoteBytes -= len(u)
 		}
 	}
@@ -182,13 +213,15 @@ func (r *room) applyRemote(u []byte, ranges clockRanges, now int64, batch *ws.Ba
 	}
 }
 
-// rebase drops from the pending updates what the entries just applied
-// already stored (r.mu held, nothing in flight).
+// rebase drops from the pending updates not in flight what the entries
+// just applied already stored (r.mu held). The ones in flight are stored as
+// they are: a struct stored twice is harmless (applying it again changes
+// nothing), a lost one is not.
 func (r *room) rebase(ranges clockRanges) {
 	if len(ranges) == 0 {
 		return
 	}
-	for i := range r.pending {
+	for i := r.inflight; i < len(r.pending); i++ {
 		p := &r.pending[i]
 		if p.update == nil {
 			continue
@@ -205,52 +238,17 @@ func (r *room) rebase(ranges clockRanges) {
 	}
 }
 
-// conflicted handles an append that found another instance had appended
-// first. The other instance's entries usually arrive on the bus within a
-// millisecond or two (they may have already): the room applies them from
-// there and retries without reading the log; only if they do not come in
-// time (a lost message, no bus) does it read the log.
+// conflicted handles an append that collided with this server's own
+// entries: an earlier attempt of it had committed although it reported a
+// failure. The room reads what the log holds beyond its position (its own
+// entries among it), drops from its pending updates what that stored, and
+// appends the rest after it.
 func (r *room) conflicted() {
 	r.mu.Lock()
 	r.inflight = 0
 	r.behind = true
-	var batch ws.Batch
-	resolved := r.s.bus != nil && !r.s.busDown.Load() && r.resolveFromBus(&batch)
 	r.mu.Unlock()
-	batch.Flush()
-	if resolved {
-		r.s.commit.enqueue(r)
-		return
-	}
-	if r.s.bus == nil || r.s.busDown.Load() {
-		r.startCatchUp("no-bus")
-		return
-	}
-	time.AfterFunc(conflictWait, func() {
-		r.mu.Lock()
-		behind := r.behind && r.state == roomReady
-		r.mu.Unlock()
-		if behind {
-			r.startCatchUp("conflict-wait")
-		}
-	})
-}
-
-// conflictWait is how long a room that lost an append race waits for the
-// winner's entries on the bus before reading the log.
-const conflictWait = 30 * time.Millisecond
-
-// resolveFromBus applies the bus entries that follow the log position while
-// the room is behind; if any did, the room is no longer behind and its
-// pending updates are appended again after them (which may conflict again,
-// and the log decides again) (r.mu held, nothing in flight).
-func (r *room) resolveFromBus(batch *ws.Batch) bool {
-	if !r.behind || r.inflight > 0 || r.state != roomReady || r.remote[r.logSeq+1] == nil {
-		return false
-	}
-	r.behind = false
-	r.drainRemote(batch)
-	return true
+	r.startCatchUp("conflict")
 }
 
 // startCatchUp reads what the room missed from the log, in the background.
@@ -272,7 +270,7 @@ func (r *room) catchUp() {
 	s := r.s
 	for attempt := 0; ; attempt++ {
 		r.mu.Lock()
-		after := r.logSeq
+		after := r.logPos.Clone()
 		r.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		st, err := s.log.ReadSince(ctx, r.name, after)
@@ -297,13 +295,6 @@ func (r *room) catchUp() {
 			r.fail(CloseStorageFailure, "storage failure: edits not saved; reconnect")
 			return
 		}
-		if r.inflight > 0 {
-			// An append is in flight: its outcome moves the position (or
-			// calls for another catch-up).
-			r.catching = false
-			r.mu.Unlock()
-			return
-		}
 		var batch ws.Batch
 		r.applyState(st, &batch)
 		r.behind = false
@@ -320,37 +311,39 @@ func (r *room) catchUp() {
 }
 
 // applyState applies what ReadSince returned beyond the room's position
-// (r.mu held, nothing in flight).
+// (r.mu held). With an append in flight, the server's own entries are left
+// to it: its outcome moves the own position.
 func (r *room) applyState(st tandem.DocumentState, batch *ws.Batch) {
 	var ranges clockRanges
-	if len(r.pending) > 0 {
+	if len(r.pending) > r.inflight {
 		ranges = clockRanges{}
 	}
 	now := time.Now().UnixNano()
-	if st.Snapshot != nil && st.SnapshotSeq > r.logSeq {
+	if st.Snapshot != nil && !r.logPos.Covers(st.SnapshotPosition) {
 		r.applyRemote(st.Snapshot, ranges, now, batch)
-		r.logSeq = st.SnapshotSeq
-		r.snapSeq = max(r.snapSeq, st.SnapshotSeq)
+		r.logPos.Merge(st.SnapshotPosition)
+		r.snapPos.Merge(st.SnapshotPosition)
 	}
 	for _, e := range st.Updates {
-		if e.Seq <= r.logSeq {
+		if e.Seq <= r.logPos[e.Writer] || (e.Writer == r.s.writer && r.inflight > 0) {
 			continue
 		}
 		r.applyRemote(e.Update, ranges, now, batch)
-		r.logSeq = e.Seq
+		r.logPos[e.Writer] = e.Seq
 	}
 	r.rebase(ranges)
 }
 
 // syncWithLog brings a ready room up to the log's head, for a client that
 // joins: it may come from an instance that died after appending edits this
-// one has not heard of. With an append in flight nothing is needed: it
-// either succeeds (nobody else appended) or conflicts and catches up, and
-// the joiner's sync replies wait for it.
+// one has not heard of.
 func (r *room) syncWithLog(ctx context.Context) {
 	r.mu.Lock()
-	after := r.logSeq
 	ok := r.state == roomReady
+	var after tandem.LogPosition
+	if ok {
+		after = r.logPos.Clone()
+	}
 	r.mu.Unlock()
 	if !ok {
 		return
@@ -365,7 +358,7 @@ func (r *room) syncWithLog(ctx context.Context) {
 	}
 	var batch ws.Batch
 	r.mu.Lock()
-	if r.state == roomReady && r.inflight == 0 && !r.behind {
+	if r.state == roomReady && !r.behind {
 		r.applyState(st, &batch)
 		r.drainRemote(&batch)
 	}
@@ -533,7 +526,7 @@ func (s *Server) pollHeads() {
 		for _, d := range chunk {
 			r := pos[d]
 			r.mu.Lock()
-			behind := heads[d] > r.logSeq+uint64(r.inflight) && r.state == roomReady
+			behind := r.state == roomReady && !coversOthers(r.logPos, heads[d], s.writer)
 			if behind && busUp {
 				// A room that other instances write is behind the head
 				// most of the time for a millisecond or two: their
@@ -543,10 +536,10 @@ func (s *Server) pollHeads() {
 				// every busy room of a fleet read the log every poll,
 				// and those reads took the database connections the
 				// group commit needed.
-				behind = r.polledHead != 0 && r.logSeq < r.polledHead
+				behind = r.polledHead != nil && !coversOthers(r.logPos, r.polledHead, s.writer)
 				r.polledHead = heads[d]
 			} else {
-				r.polledHead = 0
+				r.polledHead = nil
 			}
 			r.mu.Unlock()
 			if behind {
@@ -555,6 +548,17 @@ func (s *Server) pollHeads() {
 			}
 		}
 	}
+}
+
+// coversOthers reports whether pos includes every other writer's part of
+// head: the server's own entries are known without reading them.
+func coversOthers(pos, head tandem.LogPosition, self string) bool {
+	for w, s := range head {
+		if w != self && pos[w] < s {
+			return false
+		}
+	}
+	return true
 }
 
 // exchangePresence publishes this instance's connection counts and takes

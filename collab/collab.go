@@ -25,6 +25,8 @@ package collab
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -206,9 +208,16 @@ type Server struct {
 	// reconnecting to the next server.
 	draining atomic.Bool
 
+	// writer is this server's writer id in the document log, chosen at
+	// random when it starts: it numbers its own entries of each document,
+	// so that instances sharing a document never race for sequence
+	// numbers (see tandem.DocumentLog).
+	writer string
+
 	bus     tandem.DocumentBus
 	busDown atomic.Bool
 	pubQ    chan []tandem.BusMessage
+	inbox   chan tandem.BusMessage // bus messages for the receiver
 
 	stop     chan struct{}
 	wg       sync.WaitGroup
@@ -229,7 +238,12 @@ func New(cfg Config, log tandem.DocumentLog, auth Authorizer, logger *slog.Logge
 	if err != nil {
 		return nil, err
 	}
+	var id [8]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return nil, err
+	}
 	s := &Server{
+		writer:   hex.EncodeToString(id[:]),
 		cfg:      cfg,
 		log:      log,
 		auth:     auth,
@@ -258,8 +272,10 @@ func New(cfg Config, log tandem.DocumentLog, auth Authorizer, logger *slog.Logge
 	if cfg.Bus != nil {
 		s.bus = cfg.Bus
 		s.pubQ = make(chan []tandem.BusMessage, 4096)
+		s.inbox = make(chan tandem.BusMessage, 4096)
+		s.wg.Add(3)
+		go s.receiver()
 		s.bus.Listen(s)
-		s.wg.Add(2)
 		go s.publisher()
 		go s.cluster()
 	}

@@ -19,10 +19,12 @@ import (
 // batch gathers, so the batch size follows the load with no timer.
 //
 // Sequence numbers are chosen here, when a room's updates join a batch:
-// after the last entry the room knows in the log. If another instance
-// appended to the document meanwhile, the append fails for that document
-// with a conflict; the room then catches up from the log and its updates
-// go in a later batch with new numbers (see catchUp).
+// the server's own next seqs of the document (its writer id numbers only
+// its entries), so other instances' appends never make one fail. A
+// conflict means an earlier attempt of this append had committed (its
+// reply was lost): the room then reads its own entries back from the log,
+// drops from its pending updates what they stored, and appends the rest
+// in a later batch (see catchUp).
 type committer struct {
 	s     *Server
 	mu    sync.Mutex
@@ -108,7 +110,7 @@ func (c *committer) commit(rooms []*room, w *commitWork) {
 	for _, r := range rooms {
 		r.mu.Lock()
 		if r.state == roomReady && !r.behind && r.inflight == 0 && len(r.pending) > 0 {
-			p := commitPart{r: r, n: len(r.pending), first: r.logSeq + 1}
+			p := commitPart{r: r, n: len(r.pending), first: r.logPos[s.writer] + 1}
 			for _, u := range r.pending {
 				if u.update != nil {
 					p.updates = append(p.updates, u.update)
@@ -127,7 +129,7 @@ func (c *committer) commit(rooms []*room, w *commitWork) {
 				continue
 			}
 			for j, u := range p.updates {
-				w.entries = append(w.entries, tandem.LogEntry{Document: p.r.name, Seq: p.first + uint64(j), Update: u})
+				w.entries = append(w.entries, tandem.LogEntry{Document: p.r.name, Writer: s.writer, Seq: p.first + uint64(j), Update: u})
 			}
 		}
 		return w.entries
@@ -141,9 +143,9 @@ func (c *committer) commit(rooms []*room, w *commitWork) {
 		}
 		var ce *tandem.SeqConflictError
 		if errors.As(err, &ce) {
-			// Another instance appended to these documents: catch up
-			// with what it stored, then append ours after it. The rest
-			// of the batch is stored.
+			// An earlier attempt of this append had committed: read our
+			// own entries back, then append what they did not store. The
+			// rest of the batch is stored.
 			conflicted := map[string]bool{}
 			for _, d := range ce.Documents {
 				conflicted[d] = true
@@ -196,9 +198,13 @@ func (c *committer) commit(rooms []*room, w *commitWork) {
 			s.m.persistSeconds.Observe(float64(now-u.at) / 1e9)
 		}
 		if s.bus != nil && len(p.updates) > 0 {
-			w.msgs = append(w.msgs, tandem.BusMessage{Document: r.name, Seq: p.first, Updates: p.updates})
+			w.msgs = append(w.msgs, tandem.BusMessage{Document: r.name, Writer: s.writer, Seq: p.first, Updates: p.updates})
 		}
-		r.logSeq += uint64(len(p.updates))
+		if len(p.updates) > 0 {
+			// A catch-up that ran meanwhile may have advanced the
+			// position past these (a compaction folded them): max.
+			r.logPos.Advance(s.writer, p.first+uint64(len(p.updates))-1)
+		}
 		r.lcommit = r.pending[p.n-1].lseq
 		clear(r.pending[:p.n])
 		r.pending = r.pending[p.n:]
@@ -216,9 +222,8 @@ func (c *committer) commit(rooms []*room, w *commitWork) {
 		}
 	}
 	// Publish first: it only queues for the publisher, and the other
-	// instances' clients (and their rooms that lost an append race to this
-	// one and wait for these entries) then do not wait for the writes to
-	// every local socket.
+	// instances' clients then do not wait for the writes to every local
+	// socket.
 	if len(w.msgs) > 0 {
 		s.publish(w.msgs)
 	}
@@ -300,7 +305,7 @@ func (s *Server) compact(doc string) {
 	start := time.Now()
 	result := "ok"
 	var before, after int64
-	var through uint64
+	var through tandem.LogPosition
 	var trimmedBytes int64
 	err := func() error {
 		st, err := s.log.Load(ctx, doc)
@@ -315,10 +320,10 @@ func (s *Server) compact(doc string) {
 		if err != nil {
 			return err
 		}
-		if err := s.log.Compact(ctx, doc, st.Seq(), snap); err != nil {
+		if err := s.log.Compact(ctx, doc, st.Position(), snap); err != nil {
 			return err
 		}
-		before, after, through = st.Size(), int64(len(snap)), st.Seq()
+		before, after, through = st.Size(), int64(len(snap)), st.Position()
 		trimmedBytes = st.Size() - int64(len(st.Snapshot))
 		return nil
 	}()
@@ -344,8 +349,8 @@ func (s *Server) compact(doc string) {
 	if result == "ok" && r.state == roomReady {
 		// The room may have been reloaded meanwhile; these are estimates
 		// that drive the next compaction and the memory budget.
-		r.snapSeq = max(r.snapSeq, through)
-		r.logCount = max(0, int(r.logSeq)-int(through))
+		r.snapPos.Merge(through)
+		r.logCount = int(countAfter(r.logPos, r.snapPos))
 		r.logBytes = max(0, r.logBytes-trimmedBytes)
 		r.size = max(after, r.size-before+after)
 	}

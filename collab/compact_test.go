@@ -50,11 +50,11 @@ func TestCompactionFoldsTheLogAndSurvivesRestart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.SnapshotSeq >= 30 {
+		if st.SnapshotPosition.Count() >= 30 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no compaction: snapshot at %d, %d updates in the log", st.SnapshotSeq, len(st.Updates))
+			t.Fatalf("no compaction: snapshot at %v, %d updates in the log", st.SnapshotPosition, len(st.Updates))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -169,8 +169,8 @@ func TestCompactionDropsDeletedContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.SnapshotSeq != 20 || len(st.Updates) != 0 {
-		t.Fatalf("after compaction: snapshot seq %d, %d updates", st.SnapshotSeq, len(st.Updates))
+	if st.SnapshotPosition.Count() != 20 || len(st.Updates) != 0 {
+		t.Fatalf("after compaction: snapshot at %v, %d updates", st.SnapshotPosition, len(st.Updates))
 	}
 	if bytes.Contains(st.Snapshot, []byte(secret)) {
 		t.Fatalf("the snapshot keeps deleted text: %q", st.Snapshot)

@@ -71,7 +71,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		polledCatchUps: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tandem_collab_polled_catchups_total", Help: "Documents found behind the log by polling, rather than through the bus."}),
 		catchUps: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "tandem_collab_catchups_total", Help: "Reads of the log by a room that fell behind other instances, by why (conflict-wait, gap, poll, backlog, bus-back, no-bus, join-read-failed)."}, []string{"reason"}),
+			Name: "tandem_collab_catchups_total", Help: "Reads of the log by a room that fell behind other instances, by why (conflict: a retried append had committed; gap, poll, backlog, bus-back, join-read-failed)."}, []string{"reason"}),
 	}
 	if reg == nil {
 		return m, nil

@@ -25,8 +25,8 @@ const (
 // room is one loaded document and its clients. Everything in it is
 // guarded by mu.
 //
-// The document's content is the log (entries 1..logSeq, all applied to
-// doc) plus the local updates in pending, applied to doc but not yet
+// The document's content is the log (every entry up to logPos, all
+// applied to doc) plus the local updates in pending, applied to doc but not yet
 // durable. Output that depends on a pending update (its broadcast, its
 // acknowledgement, a sync reply that includes it) waits in gated until the
 // update is committed; local updates are numbered by lseq for that.
@@ -43,8 +43,8 @@ type room struct {
 	waiting  []*binding // joined while loading
 	holds    int        // server-side Edit/Read calls using the room
 
-	logSeq   uint64 // every log entry up to this one is in doc
-	snapSeq  uint64 // sequence number of the stored snapshot (as last known)
+	logPos   tandem.LogPosition // every log entry up to it is in doc (never nil when ready)
+	snapPos  tandem.LogPosition // position of the stored snapshot (as last known)
 	pending  []pendingUpdate
 	inflight int    // pending[:inflight] are in the committer's current append
 	queued   bool   // in the committer's list (guarded by the committer's mu)
@@ -53,14 +53,14 @@ type room struct {
 	gated    []gated
 
 	// With a bus (several instances):
-	remote      map[uint64][]byte // entries heard on the bus, not yet applied
+	remote      map[remoteKey][]byte // entries heard on the bus, not yet applied
 	remoteBytes int
-	behind      bool // an append conflicted: pending waits for a catch-up
+	behind      bool // an append collided (it had committed): pending waits for a catch-up
 	catching    bool // a catch-up read runs
 	remoteConns int  // connections to this document on other instances
-	// polledHead is the log's head the last poll found above the room's
-	// position while the bus was up (0: none); see pollHeads.
-	polledHead uint64
+	// polledHead is the log's head the last poll found beyond the room's
+	// position while the bus was up (nil: none); see pollHeads.
+	polledHead tandem.LogPosition
 
 	size     int64 // encoded bytes: snapshot plus log
 	logCount int   // updates after the snapshot
@@ -232,7 +232,7 @@ func (r *room) load() {
 	r.unsub = doc.OnUpdate(func(update []byte, origin any) {
 		r.emitted = append(r.emitted[:0:0], update...)
 	})
-	r.logSeq, r.snapSeq = st.Seq(), st.SnapshotSeq
+	r.logPos, r.snapPos = st.Position(), st.SnapshotPosition.Clone()
 	r.size = st.Size()
 	r.logCount = len(st.Updates)
 	r.logBytes = st.Size() - int64(len(st.Snapshot))
@@ -818,9 +818,26 @@ func (r *room) needsCompaction() bool {
 	if r.compacting || r.state != roomReady {
 		return false
 	}
-	if r.logSeq-r.snapSeq >= uint64(r.s.cfg.CompactAfterUpdates) || r.logBytes >= r.s.cfg.CompactAfterBytes {
+	if countAfter(r.logPos, r.snapPos) >= uint64(r.s.cfg.CompactAfterUpdates) || r.logBytes >= r.s.cfg.CompactAfterBytes {
 		r.compacting = true
 		return true
 	}
 	return false
+}
+
+// countAfter is the number of entries pos includes beyond snap.
+func countAfter(pos, snap tandem.LogPosition) uint64 {
+	var n uint64
+	for w, s := range pos {
+		if s > snap[w] {
+			n += s - snap[w]
+		}
+	}
+	return n
+}
+
+// remoteKey names an entry heard on the bus: its writer and seq.
+type remoteKey struct {
+	writer string
+	seq    uint64
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -16,11 +17,12 @@ import (
 // documentLogSteps is the forward-only schema of the document log. Released
 // steps are never edited; changes are appended.
 //
-// document_heads holds each document's last stored sequence number. An
-// append moves it forward with a conditional upsert, which takes the row's
-// lock: two instances appending to one document queue on that row, and the
-// second finds the head past its first seq and fails as a conflict instead
-// of interleaving. A row of document_updates holds every update one append
+// document_heads holds the last stored sequence number of each writer of
+// each document. An append moves it forward with a conditional update,
+// which takes the row's lock; a writer's retried append that had committed
+// finds the head past its first seq and fails as a conflict instead of
+// storing its updates twice. Writers have heads of their own, so instances
+// that write one document never touch each other's rows. A row of document_updates holds every update one append
 // stored for one document (first_seq..last_seq), packed as in the SQLite
 // log, so a group commit writes one row per document rather than per update.
 var documentLogSteps = []string{
@@ -40,23 +42,43 @@ var documentLogSteps = []string{
 		seq BIGINT NOT NULL,
 		data BYTEA NOT NULL
 	);`,
+	// Version 2: per-writer sequence numbers. Heads and updates are keyed
+	// by (document, writer); what was stored before is the writer '' (the
+	// empty key). ord is the order rows were stored in (legacy rows 0: they
+	// come first, in seq order). A snapshot's position is two arrays
+	// (writers, seqs); a legacy snapshot's seq becomes writer '' at seq.
+	// A head's at is its writer's last append (Compact forgets writers
+	// idle for tandem.WriterIdle).
+	`ALTER TABLE document_heads ADD COLUMN writer BYTEA NOT NULL DEFAULT ''::bytea, ADD COLUMN at TIMESTAMPTZ NOT NULL DEFAULT now();
+	ALTER TABLE document_heads DROP CONSTRAINT document_heads_pkey, ADD PRIMARY KEY (document, writer);
+	ALTER TABLE document_updates ADD COLUMN writer BYTEA NOT NULL DEFAULT ''::bytea, ADD COLUMN ord BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE document_updates DROP CONSTRAINT document_updates_pkey, ADD PRIMARY KEY (document, writer, last_seq);
+	CREATE SEQUENCE document_log_ord;
+	ALTER TABLE document_updates ALTER COLUMN ord SET DEFAULT nextval('document_log_ord');
+	ALTER TABLE document_snapshots ADD COLUMN writers BYTEA[] NOT NULL DEFAULT '{}', ADD COLUMN seqs BIGINT[] NOT NULL DEFAULT '{}';
+	UPDATE document_snapshots SET writers = ARRAY[''::bytea], seqs = ARRAY[seq] WHERE seq > 0;`,
 }
 
 // DocumentLog is tandem.DocumentLog on PostgreSQL. Every instance of a
 // fleet shares it; an append is one statement (one round trip, one
 // transaction, one WAL flush) however many documents it carries, and is
-// durable when the primary has committed it. Reads go to the primary too:
-// an instance that catches up after a conflict must see what the other
-// instance committed, which a lagging replica might not have.
+// durable when the primary has committed it (an append of one document by
+// several writers in one batch, which only tests make, takes a
+// transaction). Reads go to the primary too: an instance that catches up
+// (a gap in the bus messages, its own retried append) must see what was
+// committed, which a lagging replica might not have.
 //
 // Reads (Load, ReadSince, Heads) and compactions take at most all but one
 // of the pool's connections at a time, so that an append never queues for
-// a connection behind them: a fleet's instances read the log after every
-// append race they lose, hundreds of rooms at once under load, and the
-// group commit that every acknowledgement waits for must not wait for them.
+// a connection behind them: after a Redis outage every room of every
+// instance reads the log at once, and the group commit that every
+// acknowledgement waits for must not wait for them.
 type DocumentLog struct {
 	db    *DB
 	reads chan struct{} // a token per connection reads may hold
+
+	// writerIdle is tandem.WriterIdle (tests shorten it).
+	writerIdle time.Duration
 }
 
 var _ tandem.DocumentLog = (*DocumentLog)(nil)
@@ -77,7 +99,7 @@ func NewDocumentLog(ctx context.Context, db *DB) (*DocumentLog, error) {
 		return nil, err
 	}
 	n := max(1, int(db.pool.Config().MaxConns)-1)
-	return &DocumentLog{db: db, reads: make(chan struct{}, n)}, nil
+	return &DocumentLog{db: db, reads: make(chan struct{}, n), writerIdle: tandem.WriterIdle}, nil
 }
 
 // acquireRead waits for a read token (see DocumentLog).
@@ -92,53 +114,45 @@ func (l *DocumentLog) acquireRead(ctx context.Context) error {
 
 func (l *DocumentLog) releaseRead() { <-l.reads }
 
-// appendSQL stores a batch: it locks the heads of the documents that are
-// below the batch's first seq, moves them to the batch's last, creates the
-// heads of new documents, inserts the rows of the documents whose head
-// moved or was created, and returns those documents; the others conflicted.
+// appendSQL stores a batch: it locks the heads of the (document, writer)
+// pairs that are below the batch's first seq, moves them to the batch's
+// last, creates the heads of new pairs, inserts the rows of the pairs whose
+// head moved or was created, and returns those pairs; the others collided
+// (a writer's retried append that had committed).
 //
-// Two choices make it scale with the number of documents in a batch and of
-// instances appending to them (BENCHMARKS.md, "Several instances"):
-//
-//   - Every step is a join (hash or merge) against the batch. The previous
-//     statement, an INSERT ... ON CONFLICT DO UPDATE whose WHERE looked up
-//     the batch's first seq per row with a subquery, was quadratic: 0.2-0.6 s
-//     of execution for a batch of 2,000 documents (this one: 30-40 ms),
-//     during which it held the locks of all 2,000 heads.
-//   - SKIP LOCKED: a head another append holds locked is reported as a
-//     conflict at once instead of waited for. The holder is another
-//     instance storing the same next seqs (it locks only heads below its
-//     first seq, as this one does), so this append would conflict on it
-//     anyway after the wait; waiting made the instances' batches, which
-//     share most documents when clients are spread over instances, queue
-//     behind one another's whole commit. Compact does not take a lock that
-//     conflicts with appends, so a single writer never sees a conflict.
-//
-// New documents are created in document order, and nothing else here waits
-// for a lock, so concurrent appends cannot deadlock.
+// Every step is a join (hash or merge) against the batch, so it scales
+// with the batch's size (BENCHMARKS.md, "Several instances"). A head that
+// another append holds locked is reported as a collision at once (SKIP
+// LOCKED): only the same writer's earlier attempt can hold it, and that
+// one stores the same seqs. New heads are created in key order, and nothing
+// else here waits for a lock, so concurrent appends cannot deadlock.
 const appendSQL = `WITH v AS (
-	SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::bigint[], $4::bytea[]) AS v(document, first_seq, last_seq, data)
+	SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::bigint[], $4::bigint[], $5::bytea[]) AS v(document, writer, first_seq, last_seq, data)
 ), l AS (
-	SELECT h.document, v.last_seq FROM document_heads h JOIN v ON h.document = v.document
+	SELECT h.document, h.writer, v.last_seq FROM document_heads h JOIN v ON h.document = v.document AND h.writer = v.writer
 	WHERE h.last_seq < v.first_seq
 	FOR NO KEY UPDATE OF h SKIP LOCKED
 ), moved AS (
-	UPDATE document_heads h SET last_seq = l.last_seq FROM l WHERE h.document = l.document
-	RETURNING h.document
+	UPDATE document_heads h SET last_seq = l.last_seq, at = now() FROM l WHERE h.document = l.document AND h.writer = l.writer
+	RETURNING h.document, h.writer
 ), created AS (
-	INSERT INTO document_heads (document, last_seq)
-	SELECT v.document, v.last_seq FROM v
-	WHERE NOT EXISTS (SELECT FROM document_heads h WHERE h.document = v.document)
-	ORDER BY v.document
-	ON CONFLICT (document) DO NOTHING
-	RETURNING document
+	INSERT INTO document_heads (document, writer, last_seq)
+	SELECT v.document, v.writer, v.last_seq FROM v
+	WHERE NOT EXISTS (SELECT FROM document_heads h WHERE h.document = v.document AND h.writer = v.writer)
+	ORDER BY v.document, v.writer
+	ON CONFLICT (document, writer) DO NOTHING
+	RETURNING document, writer
 ), stored AS (
-	SELECT document FROM moved UNION ALL SELECT document FROM created
+	SELECT document, writer FROM moved UNION ALL SELECT document, writer FROM created
 ), u AS (
-	INSERT INTO document_updates (document, first_seq, last_seq, data)
-	SELECT v.document, v.first_seq, v.last_seq, v.data FROM v JOIN stored USING (document)
+	INSERT INTO document_updates (document, writer, first_seq, last_seq, data, ord)
+	SELECT v.document, v.writer, v.first_seq, v.last_seq, v.data, nextval('document_log_ord') FROM v JOIN stored USING (document, writer)
 )
-SELECT document FROM stored`
+SELECT document, writer FROM stored`
+
+// errPartial rolls back an append that stored some writers of a document
+// but not others.
+var errPartial = errors.New("partial document")
 
 // Append implements tandem.DocumentLog.
 func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) error {
@@ -154,50 +168,119 @@ func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) err
 	if err != nil {
 		return err
 	}
-	// Documents in a fixed order, so that two batches lock shared heads in
-	// the same order and never deadlock.
-	slices.SortFunc(rows, func(a, b logRow) int { return strings.Compare(a.document, b.document) })
+	// Keys in a fixed order, so that two batches lock shared heads in the
+	// same order and never deadlock.
+	slices.SortFunc(rows, func(a, b logRow) int {
+		if c := strings.Compare(a.document, b.document); c != 0 {
+			return c
+		}
+		return strings.Compare(a.writer, b.writer)
+	})
+	multi := false // some document has rows of several writers
+	for i := 1; i < len(rows); i++ {
+		if rows[i].document == rows[i-1].document {
+			multi = true
+		}
+	}
+	var conflicts []string
+	for {
+		// Each row's ord comes from a sequence, taken before the commit:
+		// an update appended after another committed sorts after it, which
+		// is the order an update's dependencies were stored in.
+		var stored map[string]map[string]bool
+		if !multi {
+			// The realtime service's case: one statement, one round trip.
+			stored, err = l.appendRows(ctx, l.db.pool, rows)
+		} else {
+			// Several writers of one document in a batch: a document whose
+			// rows are stored only in part is rolled back and retried
+			// without it, so that none of a colliding document is stored.
+			err = pgx.BeginFunc(ctx, l.db.pool, func(tx pgx.Tx) error {
+				var err error
+				stored, err = l.appendRows(ctx, tx, rows)
+				if err != nil {
+					return err
+				}
+				for _, r := range rows {
+					if !stored[r.document][r.writer] && len(stored[r.document]) > 0 {
+						return errPartial
+					}
+				}
+				return nil
+			})
+			if errors.Is(err, errPartial) {
+				// Retry without the documents that collided, judged outside
+				// the rolled-back transaction.
+				var bad []string
+				for _, r := range rows {
+					if !stored[r.document][r.writer] {
+						bad = append(bad, r.document)
+					}
+				}
+				conflicts = append(conflicts, bad...)
+				rows = slices.DeleteFunc(rows, func(r logRow) bool { return slices.Contains(bad, r.document) })
+				if len(rows) == 0 {
+					break
+				}
+				continue
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("document log: append: %w", err)
+		}
+		for _, r := range rows {
+			if !stored[r.document][r.writer] {
+				conflicts = append(conflicts, r.document)
+			}
+		}
+		break
+	}
+	if len(conflicts) == 0 {
+		return nil
+	}
+	slices.Sort(conflicts)
+	return &tandem.SeqConflictError{Documents: slices.Compact(conflicts)}
+}
+
+type rowsQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// appendRows runs appendSQL and returns the (document, writer) pairs stored.
+func (l *DocumentLog) appendRows(ctx context.Context, q rowsQuerier, rows []logRow) (map[string]map[string]bool, error) {
 	docs := make([][]byte, len(rows))
+	writers := make([][]byte, len(rows))
 	firsts := make([]int64, len(rows))
 	lasts := make([]int64, len(rows))
 	data := make([][]byte, len(rows))
 	for i, r := range rows {
-		docs[i], firsts[i], lasts[i], data[i] = []byte(r.document), int64(r.first), int64(r.last), r.data
+		docs[i], writers[i], firsts[i], lasts[i], data[i] = []byte(r.document), []byte(r.writer), int64(r.first), int64(r.last), r.data
 	}
-	res, err := l.db.pool.Query(ctx, appendSQL, docs, firsts, lasts, data)
+	res, err := q.Query(ctx, appendSQL, docs, writers, firsts, lasts, data)
 	if err != nil {
-		return fmt.Errorf("document log: append: %w", err)
+		return nil, err
 	}
-	stored := make(map[string]bool, len(rows))
+	defer res.Close()
+	stored := make(map[string]map[string]bool, len(rows))
 	for res.Next() {
-		var d []byte
-		if err := res.Scan(&d); err != nil {
-			res.Close()
-			return fmt.Errorf("document log: append: %w", err)
+		var d, w []byte
+		if err := res.Scan(&d, &w); err != nil {
+			return nil, err
 		}
-		stored[string(d)] = true
-	}
-	res.Close()
-	if err := res.Err(); err != nil {
-		return fmt.Errorf("document log: append: %w", err)
-	}
-	if len(stored) == len(rows) {
-		return nil
-	}
-	var conflicts []string
-	for _, r := range rows {
-		if !stored[r.document] {
-			conflicts = append(conflicts, r.document)
+		if stored[string(d)] == nil {
+			stored[string(d)] = map[string]bool{}
 		}
+		stored[string(d)][string(w)] = true
 	}
-	slices.Sort(conflicts)
-	return &tandem.SeqConflictError{Documents: conflicts}
+	return stored, res.Err()
 }
 
 func validEntry(e tandem.LogEntry) error {
 	switch {
 	case e.Document == "":
 		return tandem.Invalid("document", "empty document key")
+	case e.Writer == tandem.ForgottenWriters:
+		return tandem.Invalid("writer", "a reserved writer key")
 	case e.Seq == 0:
 		return tandem.Invalid("seq", "sequence numbers start at 1")
 	case e.Seq > 1<<63-1:
@@ -208,27 +291,39 @@ func validEntry(e tandem.LogEntry) error {
 	return nil
 }
 
-// logRow is what one Append stores for one document.
+func validPosition(field string, p tandem.LogPosition) error {
+	for _, s := range p {
+		if s > 1<<63-1 {
+			return tandem.Invalid(field, "sequence number out of range")
+		}
+	}
+	return nil
+}
+
+// logRow is what one Append stores for one (document, writer).
 type logRow struct {
 	document    string
+	writer      string
 	first, last uint64
 	data        []byte
 }
 
-// groupRows packs the entries of each document into one row.
+// groupRows packs the entries of each (document, writer) into one row.
 func groupRows(entries []tandem.LogEntry) ([]logRow, error) {
+	type key struct{ document, writer string }
 	var rows []logRow
-	index := map[string]int{}
+	index := map[key]int{}
 	for _, e := range entries {
-		i, ok := index[e.Document]
+		k := key{e.Document, e.Writer}
+		i, ok := index[k]
 		if !ok {
 			i = len(rows)
-			index[e.Document] = i
-			rows = append(rows, logRow{document: e.Document, first: e.Seq, last: e.Seq - 1})
+			index[k] = i
+			rows = append(rows, logRow{document: e.Document, writer: e.Writer, first: e.Seq, last: e.Seq - 1})
 		}
 		r := &rows[i]
 		if e.Seq <= r.last {
-			return nil, tandem.Invalid("entries", "sequence numbers of a document must increase within a batch")
+			return nil, tandem.Invalid("entries", "sequence numbers of a document's writer must increase within a batch")
 		}
 		r.data = binary.AppendUvarint(r.data, e.Seq-r.first)
 		r.data = binary.AppendUvarint(r.data, uint64(len(e.Update)))
@@ -239,7 +334,7 @@ func groupRows(entries []tandem.LogEntry) ([]logRow, error) {
 }
 
 // decodeRow expands a row into entries with seq > after.
-func decodeRow(dst []tandem.LogEntry, document string, first uint64, data []byte, after uint64) ([]tandem.LogEntry, error) {
+func decodeRow(dst []tandem.LogEntry, document, writer string, first uint64, data []byte, after uint64) ([]tandem.LogEntry, error) {
 	for len(data) > 0 {
 		d, n := binary.Uvarint(data)
 		if n <= 0 {
@@ -252,7 +347,7 @@ func decodeRow(dst []tandem.LogEntry, document string, first uint64, data []byte
 		}
 		data = data[n:]
 		if seq := first + d; seq > after {
-			dst = append(dst, tandem.LogEntry{Document: document, Seq: seq, Update: data[:size:size]})
+			dst = append(dst, tandem.LogEntry{Document: document, Writer: writer, Seq: seq, Update: data[:size:size]})
 		}
 		data = data[size:]
 	}
@@ -266,46 +361,77 @@ func validKey(document string) error {
 	return nil
 }
 
-// readSQL reads a document's snapshot, if its seq is above $2 (a row of
-// kind 0; its data is NULL if the snapshot is not above $2), and its rows
-// of updates after both (kind 1), in order. One statement is one snapshot
-// of the database, so the snapshot and the updates belong to one state of
-// the log, in one round trip: a fleet's instances catch up after every
-// append race, and a read transaction (BEGIN, two queries, COMMIT) held a
-// pooled connection four times as long, which the group commit waited for.
-const readSQL = `SELECT 0, seq, CASE WHEN seq > $2 THEN data END FROM document_snapshots WHERE document = $1
-UNION ALL
-SELECT 1, first_seq, data FROM document_updates
-WHERE document = $1 AND last_seq > GREATEST($2, COALESCE((SELECT seq FROM document_snapshots WHERE document = $1), 0))
-ORDER BY 1, 2`
+// positionArrays splits a position into the arrays the statements take.
+func positionArrays(p tandem.LogPosition) ([][]byte, []int64) {
+	ws := make([][]byte, 0, len(p))
+	ss := make([]int64, 0, len(p))
+	for w, s := range p {
+		if s > 0 {
+			ws, ss = append(ws, []byte(w)), append(ss, int64(s))
+		}
+	}
+	return ws, ss
+}
 
-// read returns what is stored for document after seq after: the snapshot
-// if it is above after, and the updates after both.
-func (l *DocumentLog) read(ctx context.Context, document string, after uint64) (tandem.DocumentState, error) {
-	var st tandem.DocumentState
+func arraysPosition(ws [][]byte, ss []int64) tandem.LogPosition {
+	p := make(tandem.LogPosition, len(ws))
+	for i := range min(len(ws), len(ss)) {
+		p.Advance(string(ws[i]), uint64(ss[i]))
+	}
+	return p
+}
+
+// readSQL reads a document's snapshot (a row of kind 0: its position, and
+// its data if the position ($2, $3) does not cover it) and its rows of
+// updates beyond that position (kind 1), in the order they were stored.
+// One statement is one snapshot of the database, so the snapshot and the
+// updates belong to one state of the log, in one round trip. Rows at or
+// below the snapshot's position do not exist (compaction trims exactly
+// those), so the updates need only be filtered by the reader's position.
+const readSQL = `WITH a AS (SELECT * FROM unnest($2::bytea[], $3::bigint[]) AS a(writer, seq))
+SELECT 0, NULL::bytea, 0::bigint, 0::bigint, s.writers, s.seqs,
+	CASE WHEN EXISTS (SELECT FROM unnest(s.writers, s.seqs) AS p(writer, seq)
+		WHERE p.seq > COALESCE((SELECT a.seq FROM a WHERE a.writer = p.writer), 0)) THEN s.data END
+FROM document_snapshots s WHERE s.document = $1
+UNION ALL
+SELECT 1, u.writer, u.first_seq, u.ord, NULL, NULL, u.data FROM document_updates u
+WHERE u.document = $1 AND u.last_seq > COALESCE((SELECT a.seq FROM a WHERE a.writer = u.writer), 0)
+ORDER BY 1, 4, 2, 3`
+
+// read returns what is stored for document beyond after: the snapshot if
+// after does not cover it, and the updates beyond both.
+func (l *DocumentLog) read(ctx context.Context, document string, after tandem.LogPosition) (tandem.DocumentState, error) {
+	st := tandem.DocumentState{SnapshotPosition: tandem.LogPosition{}}
 	if err := l.acquireRead(ctx); err != nil {
 		return st, err
 	}
 	defer l.releaseRead()
-	rows, err := l.db.pool.Query(ctx, readSQL, []byte(document), int64(after))
+	aw, as := positionArrays(after)
+	rows, err := l.db.pool.Query(ctx, readSQL, []byte(document), aw, as)
 	if err != nil {
 		return st, err
 	}
 	defer rows.Close()
+	from := after.Clone()
 	for rows.Next() {
 		var kind int32
-		var seq int64
+		var writer []byte
+		var first, ord int64
+		var sw [][]byte
+		var ss []int64
 		var data []byte
-		if err := rows.Scan(&kind, &seq, &data); err != nil {
+		if err := rows.Scan(&kind, &writer, &first, &ord, &sw, &ss, &data); err != nil {
 			return st, err
 		}
 		if kind == 0 {
-			if uint64(seq) > after {
-				st.Snapshot, st.SnapshotSeq = data, uint64(seq)
+			if data != nil {
+				st.Snapshot, st.SnapshotPosition = data, arraysPosition(sw, ss)
+				from.Merge(st.SnapshotPosition)
 			}
 			continue
 		}
-		if st.Updates, err = decodeRow(st.Updates, document, uint64(seq), data, max(after, st.SnapshotSeq)); err != nil {
+		w := string(writer)
+		if st.Updates, err = decodeRow(st.Updates, document, w, uint64(first), data, from[w]); err != nil {
 			return st, fmt.Errorf("%s: %w", document, err)
 		}
 	}
@@ -317,7 +443,7 @@ func (l *DocumentLog) Load(ctx context.Context, document string) (tandem.Documen
 	if err := validKey(document); err != nil {
 		return tandem.DocumentState{}, err
 	}
-	st, err := l.read(ctx, document, 0)
+	st, err := l.read(ctx, document, nil)
 	if err != nil {
 		return tandem.DocumentState{}, fmt.Errorf("document log: load: %w", err)
 	}
@@ -325,12 +451,12 @@ func (l *DocumentLog) Load(ctx context.Context, document string) (tandem.Documen
 }
 
 // ReadSince implements tandem.DocumentLog.
-func (l *DocumentLog) ReadSince(ctx context.Context, document string, after uint64) (tandem.DocumentState, error) {
+func (l *DocumentLog) ReadSince(ctx context.Context, document string, after tandem.LogPosition) (tandem.DocumentState, error) {
 	if err := validKey(document); err != nil {
 		return tandem.DocumentState{}, err
 	}
-	if after > 1<<63-1 {
-		return tandem.DocumentState{}, tandem.Invalid("after", "sequence number out of range")
+	if err := validPosition("after", after); err != nil {
+		return tandem.DocumentState{}, err
 	}
 	st, err := l.read(ctx, document, after)
 	if err != nil {
@@ -339,9 +465,10 @@ func (l *DocumentLog) ReadSince(ctx context.Context, document string, after uint
 	return st, nil
 }
 
-// Heads implements tandem.DocumentLog.
-func (l *DocumentLog) Heads(ctx context.Context, documents []string) (map[string]uint64, error) {
-	out := make(map[string]uint64, len(documents))
+// Heads implements tandem.DocumentLog. A head never moves back (compaction
+// leaves it), so it includes the snapshot.
+func (l *DocumentLog) Heads(ctx context.Context, documents []string) (map[string]tandem.LogPosition, error) {
+	out := make(map[string]tandem.LogPosition, len(documents))
 	if len(documents) == 0 {
 		return out, nil
 	}
@@ -353,18 +480,26 @@ func (l *DocumentLog) Heads(ctx context.Context, documents []string) (map[string
 		return nil, fmt.Errorf("document log: heads: %w", err)
 	}
 	defer l.releaseRead()
-	rows, err := l.db.pool.Query(ctx, `SELECT document, last_seq FROM document_heads WHERE document = ANY($1::bytea[])`, keys)
+	// The heads, and the snapshots' ForgottenWriters counts (a room that
+	// missed a forgotten writer's entries learns it from those).
+	rows, err := l.db.pool.Query(ctx, `SELECT document, writer, last_seq FROM document_heads WHERE document = ANY($1::bytea[])
+		UNION ALL
+		SELECT s.document, p.writer, p.seq FROM document_snapshots s, unnest(s.writers, s.seqs) AS p(writer, seq)
+		WHERE s.document = ANY($1::bytea[]) AND p.writer = $2`, keys, []byte(tandem.ForgottenWriters))
 	if err != nil {
 		return nil, fmt.Errorf("document log: heads: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var d []byte
+		var d, w []byte
 		var seq int64
-		if err := rows.Scan(&d, &seq); err != nil {
+		if err := rows.Scan(&d, &w, &seq); err != nil {
 			return nil, fmt.Errorf("document log: heads: %w", err)
 		}
-		out[string(d)] = uint64(seq)
+		if out[string(d)] == nil {
+			out[string(d)] = tandem.LogPosition{}
+		}
+		out[string(d)].Advance(string(w), uint64(seq))
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("document log: heads: %w", err)
@@ -378,15 +513,18 @@ func (l *DocumentLog) Heads(ctx context.Context, documents []string) (map[string
 const compactLockSpace = 0x7464_6c63 // "tdlc"
 
 // Compact implements tandem.DocumentLog.
-func (l *DocumentLog) Compact(ctx context.Context, document string, through uint64, snapshot []byte) error {
+func (l *DocumentLog) Compact(ctx context.Context, document string, through tandem.LogPosition, snapshot []byte) error {
 	if err := validKey(document); err != nil {
 		return err
 	}
 	switch {
-	case through == 0 || through > 1<<63-1:
-		return tandem.Invalid("through", "sequence number out of range")
+	case through.Count() == 0:
+		return tandem.Invalid("through", "empty position")
 	case len(snapshot) == 0:
 		return tandem.Invalid("snapshot", "empty snapshot")
+	}
+	if err := validPosition("through", through); err != nil {
+		return err
 	}
 	if err := l.acquireRead(ctx); err != nil {
 		return fmt.Errorf("document log: compact: %w", err)
@@ -395,57 +533,111 @@ func (l *DocumentLog) Compact(ctx context.Context, document string, through uint
 	err := pgx.BeginFunc(ctx, l.db.pool, func(tx pgx.Tx) error {
 		// Two compactions of one document (two instances) run one after the
 		// other: the second then sees the first's snapshot. The lock is an
-		// advisory one, not the head's row lock, so that appends, which skip
-		// locked heads as conflicts, go on while a document is compacted.
+		// advisory one, not the heads' row locks, so that appends go on
+		// while a document is compacted.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(encode($2::bytea, 'base64')))`, compactLockSpace, []byte(document)); err != nil {
 			return err
 		}
 		// KEY SHARE does not conflict with an append's lock but does with a
 		// Delete, which must not run between this and the snapshot's write
-		// (it would leave a snapshot of a deleted document). A head read
-		// here may be behind a concurrent append; it only ever grows, so
+		// (it would leave a snapshot of a deleted document). Heads read
+		// here may be behind a concurrent append; they only ever grow, so
 		// the check below errs on the side of refusing.
-		var head int64
-		err := tx.QueryRow(ctx, `SELECT last_seq FROM document_heads WHERE document = $1 FOR KEY SHARE`, []byte(document)).Scan(&head)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		heads := tandem.LogPosition{}
+		rows, err := tx.Query(ctx, `SELECT writer, last_seq FROM document_heads WHERE document = $1 FOR KEY SHARE`, []byte(document))
+		if err != nil {
 			return err
 		}
-		var cur int64
-		err = tx.QueryRow(ctx, `SELECT seq FROM document_snapshots WHERE document = $1`, []byte(document)).Scan(&cur)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-		if int64(through) < cur {
-			return tandem.Errorf(tandem.CodeConflict, "document log: compact %s through %d: snapshot is already at %d", document, through, cur)
-		}
-		if int64(through) > head {
-			return tandem.Errorf(tandem.CodeConflict, "document log: compact %s through %d: log ends at %d", document, through, head)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO document_snapshots (document, seq, data) VALUES ($1, $2, $3)
-			ON CONFLICT (document) DO UPDATE SET seq = excluded.seq, data = excluded.data`, []byte(document), int64(through), snapshot); err != nil {
-			return err
-		}
-		// A row that straddles through keeps only its updates after it.
-		var first, last int64
-		var data []byte
-		err = tx.QueryRow(ctx, `SELECT first_seq, last_seq, data FROM document_updates
-			WHERE document = $1 AND first_seq <= $2 AND last_seq > $2`, []byte(document), int64(through)).Scan(&first, &last, &data)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-		case err != nil:
-			return err
-		default:
-			keep, err := decodeRow(nil, document, uint64(first), data, through)
-			if err != nil {
-				return fmt.Errorf("%s: %w", document, err)
-			}
-			rows, _ := groupRows(keep)
-			if _, err := tx.Exec(ctx, `UPDATE document_updates SET first_seq = $1, data = $2 WHERE document = $3 AND last_seq = $4`,
-				int64(rows[0].first), rows[0].data, []byte(document), last); err != nil {
+		for rows.Next() {
+			var w []byte
+			var seq int64
+			if err := rows.Scan(&w, &seq); err != nil {
+				rows.Close()
 				return err
 			}
+			heads[string(w)] = uint64(seq)
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM document_updates WHERE document = $1 AND last_seq <= $2`, []byte(document), int64(through))
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		var sw [][]byte
+		var ss []int64
+		err = tx.QueryRow(ctx, `SELECT writers, seqs FROM document_snapshots WHERE document = $1`, []byte(document)).Scan(&sw, &ss)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		cur := arraysPosition(sw, ss)
+		if !through.Covers(cur) {
+			return tandem.Errorf(tandem.CodeConflict, "document log: compact %s: the snapshot is already beyond the position", document)
+		}
+		heads.Merge(cur) // the ForgottenWriters count is only there
+		if !heads.Covers(through) {
+			return tandem.Errorf(tandem.CodeConflict, "document log: compact %s: the position is beyond the log", document)
+		}
+		tw, ts := positionArrays(through)
+		// Forget the writers that are done (see tandem.DocumentLog.Compact):
+		// nothing of them stays in the log and they are idle. The conditions
+		// are in the DELETE, so an append that moved a head meanwhile keeps
+		// it. (An append of such a writer that runs into this row lock
+		// reports a conflict and is retried after a read of the log.)
+		forgotten := map[string]bool{}
+		gone, err := tx.Query(ctx, `DELETE FROM document_heads h USING unnest($2::bytea[], $3::bigint[]) AS t(writer, seq)
+			WHERE h.document = $1 AND h.writer = t.writer AND h.last_seq = t.seq AND h.at < now() - make_interval(secs => $4)
+			RETURNING h.writer`, []byte(document), tw, ts, l.writerIdle.Seconds())
+		if err != nil {
+			return err
+		}
+		for gone.Next() {
+			var w []byte
+			if err := gone.Scan(&w); err != nil {
+				gone.Close()
+				return err
+			}
+			forgotten[string(w)] = true
+		}
+		gone.Close()
+		if err := gone.Err(); err != nil {
+			return err
+		}
+		kept := through.Clone()
+		for w := range forgotten {
+			delete(kept, w)
+		}
+		if len(forgotten) > 0 {
+			kept[tandem.ForgottenWriters]++
+		}
+		kw, ks := positionArrays(kept)
+		if _, err := tx.Exec(ctx, `INSERT INTO document_snapshots (document, seq, data, writers, seqs) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (document) DO UPDATE SET seq = excluded.seq, data = excluded.data, writers = excluded.writers, seqs = excluded.seqs`,
+			[]byte(document), int64(through.Count()), snapshot, kw, ks); err != nil {
+			return err
+		}
+		for i, w := range tw {
+			t := ts[i]
+			// A row that straddles t keeps only its updates after it.
+			var first, last int64
+			var data []byte
+			err = tx.QueryRow(ctx, `SELECT first_seq, last_seq, data FROM document_updates
+				WHERE document = $1 AND writer = $2 AND first_seq <= $3 AND last_seq > $3`, []byte(document), w, t).Scan(&first, &last, &data)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+			case err != nil:
+				return err
+			default:
+				keep, err := decodeRow(nil, document, string(w), uint64(first), data, uint64(t))
+				if err != nil {
+					return fmt.Errorf("%s: %w", document, err)
+				}
+				rows, _ := groupRows(keep)
+				if _, err := tx.Exec(ctx, `UPDATE document_updates SET first_seq = $1, data = $2 WHERE document = $3 AND writer = $4 AND last_seq = $5`,
+					int64(rows[0].first), rows[0].data, []byte(document), w, last); err != nil {
+					return err
+				}
+			}
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM document_updates u USING unnest($2::bytea[], $3::bigint[]) AS t(writer, seq)
+			WHERE u.document = $1 AND u.writer = t.writer AND u.last_seq <= t.seq`, []byte(document), tw, ts)
 		return err
 	})
 	if err != nil {

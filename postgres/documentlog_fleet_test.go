@@ -44,7 +44,7 @@ func TestDocumentLogAppendSkipsHeadsLockedByAnotherAppend(t *testing.T) {
 		t.Fatal(err)
 	}
 	heads, err := l.Heads(ctx, []string{"a", "b"})
-	if err != nil || heads["a"] != 1 || heads["b"] != 2 {
+	if err != nil || heads["a"][""] != 1 || heads["b"][""] != 2 {
 		t.Fatalf("Heads = %v, %v; want a at 1 (not stored), b at 2", heads, err)
 	}
 	// Once the lock is gone, a's append goes through.
@@ -83,7 +83,7 @@ func TestDocumentLogCompactionDoesNotMakeAppendsConflict(t *testing.T) {
 				return
 			}
 			// The snapshot's bytes do not matter to the log.
-			err = l.Compact(ctx, "d", heads["d"], []byte(fmt.Sprintf("snapshot through %d", heads["d"])))
+			err = l.Compact(ctx, "d", heads["d"], []byte(fmt.Sprintf("snapshot through %d", heads["d"][""])))
 			if err != nil && !errors.Is(err, tandem.ErrConflict) {
 				compactErr = err
 				return
@@ -112,16 +112,16 @@ func TestDocumentLogCompactionDoesNotMakeAppendsConflict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := fmt.Sprintf("snapshot through %d", st.SnapshotSeq); string(st.Snapshot) != want {
-		t.Fatalf("snapshot %q at seq %d", st.Snapshot, st.SnapshotSeq)
+	if want := fmt.Sprintf("snapshot through %d", st.SnapshotPosition[""]); string(st.Snapshot) != want {
+		t.Fatalf("snapshot %q at seq %d", st.Snapshot, st.SnapshotPosition[""])
 	}
 	for i, u := range st.Updates {
-		if u.Seq != st.SnapshotSeq+uint64(i)+1 || u.Update[0] != byte(u.Seq) {
-			t.Fatalf("update %d after the snapshot at %d: seq %d %v", i, st.SnapshotSeq, u.Seq, u.Update)
+		if u.Seq != st.SnapshotPosition[""]+uint64(i)+1 || u.Update[0] != byte(u.Seq) {
+			t.Fatalf("update %d after the snapshot at %d: seq %d %v", i, st.SnapshotPosition[""], u.Seq, u.Update)
 		}
 	}
-	if st.Seq() != n {
-		t.Fatalf("log ends at %d, want %d", st.Seq(), n)
+	if st.Position()[""] != n {
+		t.Fatalf("log ends at %d, want %d", st.Position()[""], n)
 	}
 }
 
@@ -141,7 +141,7 @@ func TestDocumentLogConcurrentCompactions(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := l.Compact(ctx, "d", through, []byte(fmt.Sprintf("snapshot through %d", through)))
+			err := l.Compact(ctx, "d", tandem.LogPosition{"": through}, []byte(fmt.Sprintf("snapshot through %d", through)))
 			if err != nil && !errors.Is(err, tandem.ErrConflict) {
 				errs <- err
 			}
@@ -156,7 +156,7 @@ func TestDocumentLogConcurrentCompactions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(st.Snapshot) != fmt.Sprintf("snapshot through %d", st.SnapshotSeq) || st.Seq() != 40 || len(st.Updates) != int(40-st.SnapshotSeq) {
-		t.Fatalf("after concurrent compactions: snapshot %q at %d, %d updates, seq %d", st.Snapshot, st.SnapshotSeq, len(st.Updates), st.Seq())
+	if string(st.Snapshot) != fmt.Sprintf("snapshot through %d", st.SnapshotPosition[""]) || st.Position()[""] != 40 || len(st.Updates) != int(40-st.SnapshotPosition[""]) {
+		t.Fatalf("after concurrent compactions: snapshot %q at %d, %d updates, seq %d", st.Snapshot, st.SnapshotPosition[""], len(st.Updates), st.Position()[""])
 	}
 }

@@ -181,10 +181,12 @@ func (b *Bus) Presence(ctx context.Context, local map[string]int) (map[string]in
 	return out, nil
 }
 
-// The message format: a version byte (1), the sender's id, the document,
-// then either 'u', the first seq and the updates, or 'a' and an awareness
-// update; lengths and numbers as unsigned varints.
-const messageVersion = 1
+// The message format: a version byte (2), the sender's id, the document,
+// then either 'u', the writer, the first seq and the updates, or 'a' and
+// an awareness update; lengths and numbers as unsigned varints. Version 1
+// (no writer: one sequence per document) is refused: its seqs mean nothing
+// to a per-writer reader, which finds those entries in the log instead.
+const messageVersion = 2
 
 func encodeMessage(dst []byte, origin string, m tandem.BusMessage) []byte {
 	dst = append(dst, messageVersion)
@@ -195,6 +197,7 @@ func encodeMessage(dst []byte, origin string, m tandem.BusMessage) []byte {
 		return appendBytes(dst, m.Awareness)
 	}
 	dst = append(dst, 'u')
+	dst = appendBytes(dst, []byte(m.Writer))
 	dst = binary.AppendUvarint(dst, m.Seq)
 	dst = binary.AppendUvarint(dst, uint64(len(m.Updates)))
 	for _, u := range m.Updates {
@@ -251,6 +254,7 @@ func decodeMessage(p []byte) (origin string, m tandem.BusMessage, err error) {
 			m.Awareness = []byte{}
 		}
 	case 'u':
+		m.Writer = string(bs())
 		m.Seq = uv()
 		n := uv()
 		if err != nil || n == 0 || n > uint64(len(p)) || m.Seq == 0 {

@@ -56,9 +56,9 @@ func TestBus(t *testing.T) {
 }
 
 func FuzzDecodeMessage(f *testing.F) {
-	f.Add(encodeMessage(nil, "origin", tandem.BusMessage{Document: "d", Seq: 3, Updates: [][]byte{{1, 2}, {3}}}))
+	f.Add(encodeMessage(nil, "origin", tandem.BusMessage{Document: "d", Writer: "w", Seq: 3, Updates: [][]byte{{1, 2}, {3}}}))
 	f.Add(encodeMessage(nil, "o", tandem.BusMessage{Document: "d", Awareness: []byte{1, 2, 3}}))
-	f.Add([]byte{1, 0, 0, 'u', 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Add([]byte{2, 0, 0, 'u', 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
 	f.Fuzz(func(t *testing.T, p []byte) {
 		origin, m, err := decodeMessage(p)
 		if err != nil {

@@ -185,12 +185,12 @@ func checkDuplicateAndDelete(t *testing.T, s *Server, c *apiCaller) {
 	if got := c.markdown(dup); strings.Contains(got, "Only in the original") {
 		t.Fatalf("the duplicate follows the original: %q", got)
 	}
-	if st, err := s.content.log.Load(ctx, src); err != nil || st.Seq() == 0 {
+	if st, err := s.content.log.Load(ctx, src); err != nil || st.Position().Count() == 0 {
 		t.Fatalf("log of the original before delete: %+v %v", st, err)
 	}
 	c.must(204, "DELETE", "/documents/"+src, "", "")
 	st, err := s.content.log.Load(ctx, src)
-	if err != nil || st.Seq() != 0 || st.Snapshot != nil || len(st.Updates) != 0 {
+	if err != nil || st.Position().Count() != 0 || st.Snapshot != nil || len(st.Updates) != 0 {
 		t.Fatalf("log of the deleted document: %+v %v", st, err)
 	}
 	c.must(404, "GET", "/documents/"+src+"/content", "", "")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	tandem "github.com/tandem-docs/tandem"
@@ -35,6 +36,32 @@ var documentLogSteps = []string{
 		seq INTEGER NOT NULL,
 		data BLOB NOT NULL
 	);`,
+	// Version 2: per-writer sequence numbers. document_log replaces
+	// document_updates with the writer in its key and ord, the order the
+	// rows were stored in (legacy rows: their seq, so they come first and
+	// in order); document_snapshot_seqs holds the snapshot's position (the
+	// legacy snapshot's seq becomes writer "" at that seq).
+	`CREATE TABLE document_log (
+		document TEXT NOT NULL,
+		writer TEXT NOT NULL,
+		first_seq INTEGER NOT NULL,
+		last_seq INTEGER NOT NULL,
+		ord INTEGER NOT NULL,
+		data BLOB NOT NULL, -- per update: var-int seq-first_seq, var-int length, bytes
+		PRIMARY KEY (document, writer, last_seq)
+	) WITHOUT ROWID;
+	INSERT INTO document_log (document, writer, first_seq, last_seq, ord, data)
+		SELECT document, '', first_seq, last_seq, last_seq, data FROM document_updates;
+	DROP TABLE document_updates;
+	CREATE TABLE document_snapshot_seqs (
+		document TEXT NOT NULL,
+		writer TEXT NOT NULL,
+		seq INTEGER NOT NULL,
+		at INTEGER NOT NULL DEFAULT 0, -- ord of the writer's last entry (see Compact)
+		PRIMARY KEY (document, writer)
+	) WITHOUT ROWID;
+	INSERT INTO document_snapshot_seqs (document, writer, seq)
+		SELECT document, '', seq FROM document_snapshots WHERE seq > 0;`,
 }
 
 // DocumentLog is tandem.DocumentLog on SQLite. Appends go through the
@@ -45,15 +72,21 @@ var documentLogSteps = []string{
 // The lead's deployment opens a database file of its own for the document
 // log, so that group commits do not contend with metadata writes.
 //
-// Sequence numbers of a document must increase from one Append to the
-// next: an entry whose seq is not above every seq already stored for its
-// document (snapshot included) collides, which is how a second writer of
-// the same document is detected.
+// Sequence numbers of a (document, writer) must increase from one Append
+// to the next: an entry whose seq is not above every seq already stored for
+// it (snapshot included) collides, which is how a retried append that had
+// committed is detected.
 type DocumentLog struct {
 	db    *DB
 	stmts []*sql.Stmt // stmts[n-1] inserts n rows
-	stop  chan struct{}
-	done  chan struct{}
+
+	ordMu   sync.Mutex
+	lastOrd int64 // the last ord stored by this process
+
+	// writerIdle is tandem.WriterIdle (tests shorten it).
+	writerIdle time.Duration
+	stop       chan struct{}
+	done       chan struct{}
 }
 
 var _ tandem.DocumentLog = (*DocumentLog)(nil)
@@ -63,7 +96,7 @@ func NewDocumentLog(ctx context.Context, db *DB) (*DocumentLog, error) {
 	if err := db.Migrate(ctx, "document_log", documentLogSteps); err != nil {
 		return nil, err
 	}
-	l := &DocumentLog{db: db}
+	l := &DocumentLog{db: db, writerIdle: tandem.WriterIdle}
 	// Preparing an insert costs far more than running it, so the inserts
 	// of every row count are prepared once, here: the single write
 	// connection is busy inside transactions later.
@@ -138,8 +171,8 @@ func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) err
 		return err
 	}
 	// The usual case stores every row in one statement; if some collide
-	// (another writer of those documents), the transaction is rolled back,
-	// the colliding documents are found, and the others are stored.
+	// (a retried append that had committed), the transaction is rolled
+	// back, the colliding documents are found, and the others are stored.
 	var conflicts []string
 	for {
 		err = l.appendTx(ctx, rows)
@@ -154,7 +187,7 @@ func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) err
 			return fmt.Errorf("document log: append: find conflicts: %w", cerr)
 		}
 		if len(docs) == 0 {
-			continue // the colliding writer's rows are gone (deleted): retry
+			continue // the colliding rows are gone (deleted): retry
 		}
 		conflicts = append(conflicts, docs...)
 		drop := map[string]bool{}
@@ -168,6 +201,7 @@ func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) err
 	}
 	if len(conflicts) > 0 {
 		slices.Sort(conflicts)
+		conflicts = slices.Compact(conflicts)
 		return &tandem.SeqConflictError{Documents: conflicts}
 	}
 	return nil
@@ -177,6 +211,8 @@ func validEntry(e tandem.LogEntry) error {
 	switch {
 	case e.Document == "":
 		return tandem.Invalid("document", "empty document key")
+	case e.Writer == tandem.ForgottenWriters:
+		return tandem.Invalid("writer", "a reserved writer key")
 	case e.Seq == 0:
 		return tandem.Invalid("seq", "sequence numbers start at 1")
 	case e.Seq > 1<<63-1:
@@ -187,28 +223,40 @@ func validEntry(e tandem.LogEntry) error {
 	return nil
 }
 
-// logRow is what one Append stores for one document.
+func validPosition(field string, p tandem.LogPosition) error {
+	for _, s := range p {
+		if s > 1<<63-1 {
+			return tandem.Invalid(field, "sequence number out of range")
+		}
+	}
+	return nil
+}
+
+// logRow is what one Append stores for one (document, writer).
 type logRow struct {
 	document    string
+	writer      string
 	first, last uint64
 	data        []byte
 }
 
-// groupRows packs the entries of each document into one row, keeping the
-// documents in order of first appearance.
+// groupRows packs the entries of each (document, writer) into one row,
+// keeping them in order of first appearance.
 func groupRows(entries []tandem.LogEntry) ([]logRow, error) {
+	type key struct{ document, writer string }
 	var rows []logRow
-	index := map[string]int{}
+	index := map[key]int{}
 	for _, e := range entries {
-		i, ok := index[e.Document]
+		k := key{e.Document, e.Writer}
+		i, ok := index[k]
 		if !ok {
 			i = len(rows)
-			index[e.Document] = i
-			rows = append(rows, logRow{document: e.Document, first: e.Seq, last: e.Seq - 1})
+			index[k] = i
+			rows = append(rows, logRow{document: e.Document, writer: e.Writer, first: e.Seq, last: e.Seq - 1})
 		}
 		r := &rows[i]
 		if e.Seq <= r.last {
-			return nil, tandem.Invalid("entries", "sequence numbers of a document must increase within a batch")
+			return nil, tandem.Invalid("entries", "sequence numbers of a document's writer must increase within a batch")
 		}
 		r.data = binary.AppendUvarint(r.data, e.Seq-r.first)
 		r.data = binary.AppendUvarint(r.data, uint64(len(e.Update)))
@@ -219,7 +267,7 @@ func groupRows(entries []tandem.LogEntry) ([]logRow, error) {
 }
 
 // decodeRow expands a row into entries with seq > after.
-func decodeRow(dst []tandem.LogEntry, document string, first uint64, data []byte, after uint64) ([]tandem.LogEntry, error) {
+func decodeRow(dst []tandem.LogEntry, document, writer string, first uint64, data []byte, after uint64) ([]tandem.LogEntry, error) {
 	for len(data) > 0 {
 		d, n := binary.Uvarint(data)
 		if n <= 0 {
@@ -232,11 +280,21 @@ func decodeRow(dst []tandem.LogEntry, document string, first uint64, data []byte
 		}
 		data = data[n:]
 		if seq := first + d; seq > after {
-			dst = append(dst, tandem.LogEntry{Document: document, Seq: seq, Update: data[:size:size]})
+			dst = append(dst, tandem.LogEntry{Document: document, Writer: writer, Seq: seq, Update: data[:size:size]})
 		}
 		data = data[size:]
 	}
 	return dst, nil
+}
+
+// nextOrd returns the ord of the rows of the next append: increasing
+// within the process, and from the clock, so that a later process (a new
+// writer) stores after an earlier one.
+func (l *DocumentLog) nextOrd() int64 {
+	l.ordMu.Lock()
+	defer l.ordMu.Unlock()
+	l.lastOrd = max(l.lastOrd+1, time.Now().UnixNano())
+	return l.lastOrd
 }
 
 func (l *DocumentLog) appendTx(ctx context.Context, rows []logRow) error {
@@ -245,15 +303,16 @@ func (l *DocumentLog) appendTx(ctx context.Context, rows []logRow) error {
 		return err
 	}
 	defer tx.Rollback()
+	ord := l.nextOrd()
 	// Many rows per statement: the per-statement cost of database/sql and
 	// the driver is a large part of a small insert.
-	args := make([]any, 0, 4*appendChunk)
+	args := make([]any, 0, 6*appendChunk)
 	for len(rows) > 0 {
 		n := min(len(rows), appendChunk)
 		stmt := tx.StmtContext(ctx, l.stmts[n-1])
 		args = args[:0]
 		for _, r := range rows[:n] {
-			args = append(args, r.document, int64(r.first), int64(r.last), r.data)
+			args = append(args, r.document, r.writer, int64(r.first), int64(r.last), ord, r.data)
 		}
 		res, err := stmt.ExecContext(ctx, args...)
 		if err != nil {
@@ -276,20 +335,20 @@ func (l *DocumentLog) appendTx(ctx context.Context, rows []logRow) error {
 const appendChunk = 64
 
 // insertRows is an insert of n rows that skips any row not above
-// everything stored for its document (updates and snapshot); the caller
-// compares the row count to detect that.
+// everything stored for its document's writer (updates and snapshot); the
+// caller compares the row count to detect that.
 func insertRows(n int) string {
 	var b strings.Builder
-	b.WriteString("INSERT INTO document_updates (document, first_seq, last_seq, data) SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES ")
+	b.WriteString("INSERT INTO document_log (document, writer, first_seq, last_seq, ord, data) SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6 FROM (VALUES ")
 	for i := range n {
 		if i > 0 {
 			b.WriteString(",")
 		}
-		b.WriteString("(?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?)")
 	}
 	b.WriteString(`) AS v
-		WHERE NOT EXISTS (SELECT 1 FROM document_snapshots s WHERE s.document = v.column1 AND s.seq >= v.column2)
-		AND NOT EXISTS (SELECT 1 FROM document_updates u WHERE u.document = v.column1 AND u.last_seq >= v.column2)`)
+		WHERE NOT EXISTS (SELECT 1 FROM document_snapshot_seqs s WHERE s.document = v.column1 AND s.writer = v.column2 AND s.seq >= v.column3)
+		AND NOT EXISTS (SELECT 1 FROM document_log u WHERE u.document = v.column1 AND u.writer = v.column2 AND u.last_seq >= v.column3)`)
 	return b.String()
 }
 
@@ -303,15 +362,18 @@ func isConstraint(err error) bool {
 	return false
 }
 
+// headSQL is the last seq stored of one writer of one document, snapshot
+// included.
+const headSQL = `SELECT max(
+	coalesce((SELECT seq FROM document_snapshot_seqs WHERE document = ?1 AND writer = ?2), 0),
+	coalesce((SELECT max(last_seq) FROM document_log WHERE document = ?1 AND writer = ?2), 0))`
+
 // conflicts lists the documents whose rows collide with what is stored.
 func (l *DocumentLog) conflicts(ctx context.Context, rows []logRow) ([]string, error) {
 	var out []string
 	for _, r := range rows {
 		var top int64
-		err := l.db.Reader().QueryRowContext(ctx, `SELECT max(
-			coalesce((SELECT seq FROM document_snapshots WHERE document = ?1), 0),
-			coalesce((SELECT max(last_seq) FROM document_updates WHERE document = ?1), 0))`, r.document).Scan(&top)
-		if err != nil {
+		if err := l.db.Reader().QueryRowContext(ctx, headSQL, r.document, r.writer).Scan(&top); err != nil {
 			return nil, err
 		}
 		if int64(r.first) <= top {
@@ -319,100 +381,110 @@ func (l *DocumentLog) conflicts(ctx context.Context, rows []logRow) ([]string, e
 		}
 	}
 	slices.Sort(out)
-	return out, nil
+	return slices.Compact(out), nil
+}
+
+// snapshotPosition reads the stored snapshot's position (empty if none).
+func snapshotPosition(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, document string) (tandem.LogPosition, error) {
+	pos := tandem.LogPosition{}
+	rows, err := q.QueryContext(ctx, `SELECT writer, seq FROM document_snapshot_seqs WHERE document = ?`, document)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var w string
+		var seq int64
+		if err := rows.Scan(&w, &seq); err != nil {
+			return nil, err
+		}
+		pos[w] = uint64(seq)
+	}
+	return pos, rows.Err()
+}
+
+// read returns what is stored for document beyond after: the snapshot if
+// after does not cover it, and every writer's updates beyond both, in the
+// order they were stored.
+func (l *DocumentLog) read(ctx context.Context, document string, after tandem.LogPosition) (tandem.DocumentState, error) {
+	var st tandem.DocumentState
+	tx, err := l.db.Reader().BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return st, err
+	}
+	defer tx.Rollback()
+	snapPos, err := snapshotPosition(ctx, tx, document)
+	if err != nil {
+		return st, fmt.Errorf("snapshot: %w", err)
+	}
+	from := after.Clone()
+	if !after.Covers(snapPos) {
+		if err := tx.QueryRowContext(ctx, `SELECT data FROM document_snapshots WHERE document = ?`, document).Scan(&st.Snapshot); err != nil {
+			return st, fmt.Errorf("snapshot: %w", err)
+		}
+		st.SnapshotPosition = snapPos
+		from.Merge(snapPos)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT writer, first_seq, last_seq, data FROM document_log WHERE document = ? ORDER BY ord, writer, last_seq`, document)
+	if err != nil {
+		return st, fmt.Errorf("updates: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var w string
+		var first, last int64
+		var data []byte
+		if err := rows.Scan(&w, &first, &last, &data); err != nil {
+			return st, fmt.Errorf("updates: %w", err)
+		}
+		if uint64(last) <= from[w] {
+			continue
+		}
+		if st.Updates, err = decodeRow(st.Updates, document, w, uint64(first), data, from[w]); err != nil {
+			return st, fmt.Errorf("%s: %w", document, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return st, fmt.Errorf("updates: %w", err)
+	}
+	if st.SnapshotPosition == nil {
+		st.SnapshotPosition = tandem.LogPosition{}
+	}
+	return st, nil
 }
 
 // Load implements tandem.DocumentLog.
 func (l *DocumentLog) Load(ctx context.Context, document string) (tandem.DocumentState, error) {
-	var st tandem.DocumentState
 	if document == "" {
-		return st, tandem.Invalid("document", "empty document key")
+		return tandem.DocumentState{}, tandem.Invalid("document", "empty document key")
 	}
-	tx, err := l.db.Reader().BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	st, err := l.read(ctx, document, nil)
 	if err != nil {
-		return st, fmt.Errorf("document log: load: %w", err)
-	}
-	defer tx.Rollback()
-	var seq int64
-	err = tx.QueryRowContext(ctx, `SELECT seq, data FROM document_snapshots WHERE document = ?`, document).Scan(&seq, &st.Snapshot)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return st, fmt.Errorf("document log: load snapshot: %w", err)
-	default:
-		st.SnapshotSeq = uint64(seq)
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT first_seq, data FROM document_updates WHERE document = ? AND last_seq > ? ORDER BY last_seq`, document, seq)
-	if err != nil {
-		return st, fmt.Errorf("document log: load updates: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var first int64
-		var data []byte
-		if err := rows.Scan(&first, &data); err != nil {
-			return st, fmt.Errorf("document log: load updates: %w", err)
-		}
-		if st.Updates, err = decodeRow(st.Updates, document, uint64(first), data, uint64(seq)); err != nil {
-			return st, fmt.Errorf("document log: load %s: %w", document, err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return st, fmt.Errorf("document log: load updates: %w", err)
+		return tandem.DocumentState{}, fmt.Errorf("document log: load: %w", err)
 	}
 	return st, nil
 }
 
 // ReadSince implements tandem.DocumentLog.
-func (l *DocumentLog) ReadSince(ctx context.Context, document string, after uint64) (tandem.DocumentState, error) {
-	var st tandem.DocumentState
+func (l *DocumentLog) ReadSince(ctx context.Context, document string, after tandem.LogPosition) (tandem.DocumentState, error) {
 	if document == "" {
-		return st, tandem.Invalid("document", "empty document key")
+		return tandem.DocumentState{}, tandem.Invalid("document", "empty document key")
 	}
-	if after > 1<<63-1 {
-		return st, tandem.Invalid("after", "sequence number out of range")
+	if err := validPosition("after", after); err != nil {
+		return tandem.DocumentState{}, err
 	}
-	tx, err := l.db.Reader().BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	st, err := l.read(ctx, document, after)
 	if err != nil {
-		return st, fmt.Errorf("document log: read: %w", err)
-	}
-	defer tx.Rollback()
-	var seq int64
-	var snap []byte
-	err = tx.QueryRowContext(ctx, `SELECT seq, CASE WHEN seq > ? THEN data END FROM document_snapshots WHERE document = ?`,
-		int64(after), document).Scan(&seq, &snap)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return st, fmt.Errorf("document log: read snapshot: %w", err)
-	case uint64(seq) > after:
-		st.Snapshot, st.SnapshotSeq = snap, uint64(seq)
-	}
-	from := max(after, st.SnapshotSeq)
-	rows, err := tx.QueryContext(ctx, `SELECT first_seq, data FROM document_updates WHERE document = ? AND last_seq > ? ORDER BY last_seq`, document, int64(from))
-	if err != nil {
-		return st, fmt.Errorf("document log: read updates: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var first int64
-		var data []byte
-		if err := rows.Scan(&first, &data); err != nil {
-			return st, fmt.Errorf("document log: read updates: %w", err)
-		}
-		if st.Updates, err = decodeRow(st.Updates, document, uint64(first), data, from); err != nil {
-			return st, fmt.Errorf("document log: read %s: %w", document, err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return st, fmt.Errorf("document log: read updates: %w", err)
+		return tandem.DocumentState{}, fmt.Errorf("document log: read: %w", err)
 	}
 	return st, nil
 }
 
 // Heads implements tandem.DocumentLog.
-func (l *DocumentLog) Heads(ctx context.Context, documents []string) (map[string]uint64, error) {
-	out := make(map[string]uint64, len(documents))
+func (l *DocumentLog) Heads(ctx context.Context, documents []string) (map[string]tandem.LogPosition, error) {
+	out := make(map[string]tandem.LogPosition, len(documents))
 	if len(documents) == 0 {
 		return out, nil
 	}
@@ -421,78 +493,155 @@ func (l *DocumentLog) Heads(ctx context.Context, documents []string) (map[string
 		return nil, fmt.Errorf("document log: heads: %w", err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `SELECT max(
-			coalesce((SELECT seq FROM document_snapshots WHERE document = ?1), 0),
-			coalesce((SELECT max(last_seq) FROM document_updates WHERE document = ?1), 0))`)
+	stmt, err := tx.PrepareContext(ctx, `SELECT writer, max(last_seq) FROM document_log WHERE document = ?1 GROUP BY writer
+		UNION ALL SELECT writer, seq FROM document_snapshot_seqs WHERE document = ?1`)
 	if err != nil {
 		return nil, fmt.Errorf("document log: heads: %w", err)
 	}
 	defer stmt.Close()
 	for _, d := range documents {
-		var top int64
-		if err := stmt.QueryRowContext(ctx, d).Scan(&top); err != nil {
+		if err := func() error {
+			rows, err := stmt.QueryContext(ctx, d)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var w string
+				var seq int64
+				if err := rows.Scan(&w, &seq); err != nil {
+					return err
+				}
+				if out[d] == nil {
+					out[d] = tandem.LogPosition{}
+				}
+				out[d].Advance(w, uint64(seq))
+			}
+			return rows.Err()
+		}(); err != nil {
 			return nil, fmt.Errorf("document log: heads: %w", err)
-		}
-		if top > 0 {
-			out[d] = uint64(top)
 		}
 	}
 	return out, nil
 }
 
 // Compact implements tandem.DocumentLog.
-func (l *DocumentLog) Compact(ctx context.Context, document string, through uint64, snapshot []byte) error {
+func (l *DocumentLog) Compact(ctx context.Context, document string, through tandem.LogPosition, snapshot []byte) error {
 	switch {
 	case document == "":
 		return tandem.Invalid("document", "empty document key")
-	case through == 0 || through > 1<<63-1:
-		return tandem.Invalid("through", "sequence number out of range")
+	case through.Count() == 0:
+		return tandem.Invalid("through", "empty position")
 	case len(snapshot) == 0:
 		return tandem.Invalid("snapshot", "empty snapshot")
+	}
+	if err := validPosition("through", through); err != nil {
+		return err
 	}
 	tx, err := l.db.Writer().BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("document log: compact: %w", err)
 	}
 	defer tx.Rollback()
-	var cur, last sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT (SELECT seq FROM document_snapshots WHERE document = ?1),
-		(SELECT max(last_seq) FROM document_updates WHERE document = ?1)`, document).Scan(&cur, &last); err != nil {
+	cur, err := snapshotPosition(ctx, tx, document)
+	if err != nil {
 		return fmt.Errorf("document log: compact: %w", err)
 	}
-	if cur.Valid && int64(through) < cur.Int64 {
-		return tandem.Errorf(tandem.CodeConflict, "document log: compact %s through %d: snapshot is already at %d", document, through, cur.Int64)
+	if !through.Covers(cur) {
+		return tandem.Errorf(tandem.CodeConflict, "document log: compact %s: the snapshot is already beyond the position", document)
 	}
-	top := max(cur.Int64, last.Int64)
-	if int64(through) > top {
-		return tandem.Errorf(tandem.CodeConflict, "document log: compact %s through %d: log ends at %d", document, through, top)
+	for w, t := range through {
+		if t == 0 {
+			continue
+		}
+		var top int64
+		if err := tx.QueryRowContext(ctx, headSQL, document, w).Scan(&top); err != nil {
+			return fmt.Errorf("document log: compact: %w", err)
+		}
+		if int64(t) > top {
+			return tandem.Errorf(tandem.CodeConflict, "document log: compact %s through %d of a writer: its log ends at %d", document, t, top)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO document_snapshots (document, seq, data) VALUES (?, ?, ?)
-		ON CONFLICT (document) DO UPDATE SET seq = excluded.seq, data = excluded.data`, document, int64(through), snapshot); err != nil {
+		ON CONFLICT (document) DO UPDATE SET seq = excluded.seq, data = excluded.data`, document, int64(through.Count()), snapshot); err != nil {
 		return fmt.Errorf("document log: compact: %w", err)
 	}
-	// A row that straddles through keeps only its updates after it.
-	var first, lastSeq int64
-	var data []byte
-	err = tx.QueryRowContext(ctx, `SELECT first_seq, last_seq, data FROM document_updates
-		WHERE document = ? AND first_seq <= ? AND last_seq > ?`, document, int64(through), int64(through)).Scan(&first, &lastSeq, &data)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return fmt.Errorf("document log: compact: %w", err)
-	default:
-		keep, err := decodeRow(nil, document, uint64(first), data, through)
+	// The time of each writer's last entry folded so far (ords are
+	// clock nanoseconds; legacy rows and snapshots count as long ago).
+	lastAt := map[string]int64{}
+	if err := func() error {
+		rows, err := tx.QueryContext(ctx, `SELECT writer, at FROM document_snapshot_seqs WHERE document = ?`, document)
 		if err != nil {
-			return fmt.Errorf("document log: compact %s: %w", document, err)
+			return err
 		}
-		rows, _ := groupRows(keep)
-		if _, err := tx.ExecContext(ctx, `UPDATE document_updates SET first_seq = ?, data = ? WHERE document = ? AND last_seq = ?`,
-			int64(rows[0].first), rows[0].data, document, lastSeq); err != nil {
+		defer rows.Close()
+		for rows.Next() {
+			var w string
+			var at int64
+			if err := rows.Scan(&w, &at); err != nil {
+				return err
+			}
+			lastAt[w] = at
+		}
+		return rows.Err()
+	}(); err != nil {
+		return fmt.Errorf("document log: compact: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM document_snapshot_seqs WHERE document = ?`, document); err != nil {
+		return fmt.Errorf("document log: compact: %w", err)
+	}
+	idleBefore := time.Now().Add(-l.writerIdle).UnixNano()
+	forgot := false
+	for w, t := range through {
+		if t == 0 || w == tandem.ForgottenWriters {
+			continue
+		}
+		// The writer is forgotten if nothing of it stays in the log and its
+		// last entry is old (see tandem.DocumentLog.Compact).
+		var at, rest int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(ord), 0), count(*) FILTER (WHERE last_seq > ?2) FROM document_log WHERE document = ?1 AND writer = ?3`,
+			document, int64(t), w).Scan(&at, &rest); err != nil {
+			return fmt.Errorf("document log: compact: %w", err)
+		}
+		at = max(at, lastAt[w])
+		if rest > 0 || at >= idleBefore {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO document_snapshot_seqs (document, writer, seq, at) VALUES (?, ?, ?, ?)`, document, w, int64(t), at); err != nil {
+				return fmt.Errorf("document log: compact: %w", err)
+			}
+		} else {
+			forgot = true
+		}
+		// A row that straddles t keeps only its updates after it.
+		var first, last int64
+		var data []byte
+		err = tx.QueryRowContext(ctx, `SELECT first_seq, last_seq, data FROM document_log
+			WHERE document = ? AND writer = ? AND first_seq <= ? AND last_seq > ?`, document, w, int64(t), int64(t)).Scan(&first, &last, &data)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return fmt.Errorf("document log: compact: %w", err)
+		default:
+			keep, err := decodeRow(nil, document, w, uint64(first), data, t)
+			if err != nil {
+				return fmt.Errorf("document log: compact %s: %w", document, err)
+			}
+			rows, _ := groupRows(keep)
+			if _, err := tx.ExecContext(ctx, `UPDATE document_log SET first_seq = ?, data = ? WHERE document = ? AND writer = ? AND last_seq = ?`,
+				int64(rows[0].first), rows[0].data, document, w, last); err != nil {
+				return fmt.Errorf("document log: compact: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM document_log WHERE document = ? AND writer = ? AND last_seq <= ?`, document, w, int64(t)); err != nil {
 			return fmt.Errorf("document log: compact: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM document_updates WHERE document = ? AND last_seq <= ?`, document, int64(through)); err != nil {
-		return fmt.Errorf("document log: compact: %w", err)
+	if n := through[tandem.ForgottenWriters]; n > 0 || forgot {
+		if forgot {
+			n++
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO document_snapshot_seqs (document, writer, seq) VALUES (?, ?, ?)`, document, tandem.ForgottenWriters, int64(n)); err != nil {
+			return fmt.Errorf("document log: compact: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("document log: compact: %w", err)
@@ -510,11 +659,14 @@ func (l *DocumentLog) Delete(ctx context.Context, document string) error {
 		return fmt.Errorf("document log: delete: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM document_updates WHERE document = ?`, document); err != nil {
-		return fmt.Errorf("document log: delete: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM document_snapshots WHERE document = ?`, document); err != nil {
-		return fmt.Errorf("document log: delete: %w", err)
+	for _, q := range []string{
+		`DELETE FROM document_log WHERE document = ?`,
+		`DELETE FROM document_snapshot_seqs WHERE document = ?`,
+		`DELETE FROM document_snapshots WHERE document = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, document); err != nil {
+			return fmt.Errorf("document log: delete: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("document log: delete: %w", err)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +22,14 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 	upd := func(doc string, seq uint64) []byte {
 		return []byte(fmt.Sprintf("update %s/%d", doc, seq))
 	}
+	// at is the position of the legacy writer "" at seq, which the
+	// single-writer subtests use.
+	at := func(seq uint64) tandem.LogPosition {
+		if seq == 0 {
+			return tandem.LogPosition{}
+		}
+		return tandem.LogPosition{"": seq}
+	}
 	entry := func(doc string, seq uint64) tandem.LogEntry {
 		return tandem.LogEntry{Document: doc, Seq: seq, Update: upd(doc, seq)}
 	}
@@ -29,8 +39,8 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 		if err != nil {
 			t.Fatalf("Load(%q): %v", doc, err)
 		}
-		if st.SnapshotSeq != snapSeq || !bytes.Equal(st.Snapshot, snap) {
-			t.Fatalf("Load(%q) snapshot = (%d, %q), want (%d, %q)", doc, st.SnapshotSeq, st.Snapshot, snapSeq, snap)
+		if !samePosition(st.SnapshotPosition, at(snapSeq)) || !bytes.Equal(st.Snapshot, snap) {
+			t.Fatalf("Load(%q) snapshot = (%v, %q), want (%d, %q)", doc, st.SnapshotPosition, st.Snapshot, snapSeq, snap)
 		}
 		if len(st.Updates) != len(seqs) {
 			t.Fatalf("Load(%q) has %d updates, want %d (%v)", doc, len(st.Updates), len(seqs), seqs)
@@ -48,7 +58,7 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Snapshot != nil || st.SnapshotSeq != 0 || len(st.Updates) != 0 || st.Seq() != 0 || st.Size() != 0 {
+		if st.Snapshot != nil || len(st.SnapshotPosition) != 0 || len(st.Updates) != 0 || len(st.Position()) != 0 || st.Size() != 0 {
 			t.Fatalf("empty document state = %+v", st)
 		}
 	})
@@ -66,8 +76,8 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 		wantState(t, l, "a", 0, nil, 1, 2, 3, 4)
 		wantState(t, l, "b", 0, nil, 1, 2)
 		st, _ := l.Load(ctx, "a")
-		if st.Seq() != 4 || st.Size() != int64(4*len(upd("a", 1))) {
-			t.Fatalf("Seq() = %d, Size() = %d", st.Seq(), st.Size())
+		if st.Position()[""] != 4 || st.Size() != int64(4*len(upd("a", 1))) {
+			t.Fatalf("Seq() = %d, Size() = %d", st.Position()[""], st.Size())
 		}
 		if err := l.Append(ctx, nil); err != nil {
 			t.Fatalf("empty batch: %v", err)
@@ -125,10 +135,10 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 		if _, err := l.Load(ctx, ""); !errors.Is(err, tandem.ErrInvalid) {
 			t.Fatalf("Load(\"\") = %v, want ErrInvalid", err)
 		}
-		if err := l.Compact(ctx, "", 1, []byte{1}); !errors.Is(err, tandem.ErrInvalid) {
+		if err := l.Compact(ctx, "", at(1), []byte{1}); !errors.Is(err, tandem.ErrInvalid) {
 			t.Fatalf("Compact(\"\") = %v, want ErrInvalid", err)
 		}
-		if err := l.Compact(ctx, "d", 1, nil); !errors.Is(err, tandem.ErrInvalid) {
+		if err := l.Compact(ctx, "d", at(1), nil); !errors.Is(err, tandem.ErrInvalid) {
 			t.Fatalf("Compact with empty snapshot = %v, want ErrInvalid", err)
 		}
 	})
@@ -173,7 +183,7 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 			}
 		}
 		snap := []byte("snapshot through 3")
-		if err := l.Compact(ctx, "d", 3, snap); err != nil {
+		if err := l.Compact(ctx, "d", at(3), snap); err != nil {
 			t.Fatal(err)
 		}
 		wantState(t, l, "d", 3, snap, 4, 5)
@@ -188,13 +198,13 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 		}
 		// Compacting through the end leaves an empty log.
 		snap2 := []byte("snapshot through 6")
-		if err := l.Compact(ctx, "d", 6, snap2); err != nil {
+		if err := l.Compact(ctx, "d", at(6), snap2); err != nil {
 			t.Fatal(err)
 		}
 		wantState(t, l, "d", 6, snap2)
 		st, _ := l.Load(ctx, "d")
-		if st.Seq() != 6 || st.Size() != int64(len(snap2)) {
-			t.Fatalf("after full compaction Seq() = %d, Size() = %d", st.Seq(), st.Size())
+		if st.Position()[""] != 6 || st.Size() != int64(len(snap2)) {
+			t.Fatalf("after full compaction Seq() = %d, Size() = %d", st.Position()[""], st.Size())
 		}
 		// Appends continue after the snapshot.
 		if err := l.Append(ctx, []tandem.LogEntry{entry("d", 7)}); err != nil {
@@ -210,7 +220,7 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 			t.Fatal(err)
 		}
 		snap := []byte("through 3")
-		if err := l.Compact(ctx, "d", 3, snap); err != nil {
+		if err := l.Compact(ctx, "d", at(3), snap); err != nil {
 			t.Fatal(err)
 		}
 		wantState(t, l, "d", 3, snap, 4, 5)
@@ -220,7 +230,7 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 		if err := l.Append(ctx, []tandem.LogEntry{entry("d", 6), entry("d", 7)}); err != nil {
 			t.Fatal(err)
 		}
-		if err := l.Compact(ctx, "d", 6, []byte("through 6")); err != nil {
+		if err := l.Compact(ctx, "d", at(6), []byte("through 6")); err != nil {
 			t.Fatal(err)
 		}
 		wantState(t, l, "d", 6, []byte("through 6"), 7)
@@ -247,16 +257,16 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 			}
 		}
 		snap := []byte("through 3")
-		if err := l.Compact(ctx, "d", 3, snap); err != nil {
+		if err := l.Compact(ctx, "d", at(3), snap); err != nil {
 			t.Fatal(err)
 		}
-		if err := l.Compact(ctx, "d", 2, []byte("stale")); !errors.Is(err, tandem.ErrConflict) {
+		if err := l.Compact(ctx, "d", at(2), []byte("stale")); !errors.Is(err, tandem.ErrConflict) {
 			t.Fatalf("stale compaction = %v, want conflict", err)
 		}
-		if err := l.Compact(ctx, "d", 9, []byte("future")); !errors.Is(err, tandem.ErrConflict) {
+		if err := l.Compact(ctx, "d", at(9), []byte("future")); !errors.Is(err, tandem.ErrConflict) {
 			t.Fatalf("compaction past the log = %v, want conflict", err)
 		}
-		if err := l.Compact(ctx, "nothing", 1, []byte("x")); !errors.Is(err, tandem.ErrConflict) {
+		if err := l.Compact(ctx, "nothing", at(1), []byte("x")); !errors.Is(err, tandem.ErrConflict) {
 			t.Fatalf("compaction of an empty document = %v, want conflict", err)
 		}
 		wantState(t, l, "d", 3, snap, 4)
@@ -267,7 +277,7 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 		if err := l.Append(ctx, []tandem.LogEntry{entry("d", 1), entry("d", 2), entry("keep", 1)}); err != nil {
 			t.Fatal(err)
 		}
-		if err := l.Compact(ctx, "d", 1, []byte("s")); err != nil {
+		if err := l.Compact(ctx, "d", at(1), []byte("s")); err != nil {
 			t.Fatal(err)
 		}
 		if err := l.Delete(ctx, "d"); err != nil {
@@ -385,42 +395,42 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 			}
 			return out
 		}
-		st, err := l.ReadSince(ctx, "d", 4)
+		st, err := l.ReadSince(ctx, "d", at(4))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Snapshot != nil || st.SnapshotSeq != 0 || fmt.Sprint(seqsOf(st)) != "[5 6]" || st.Seq() != 6 {
+		if st.Snapshot != nil || len(st.SnapshotPosition) != 0 || fmt.Sprint(seqsOf(st)) != "[5 6]" || st.Position()[""] != 6 {
 			t.Fatalf("ReadSince(4) = %+v", st)
 		}
-		if st, err = l.ReadSince(ctx, "d", 0); err != nil || fmt.Sprint(seqsOf(st)) != "[1 2 3 4 5 6]" {
+		if st, err = l.ReadSince(ctx, "d", at(0)); err != nil || fmt.Sprint(seqsOf(st)) != "[1 2 3 4 5 6]" {
 			t.Fatalf("ReadSince(0) = %+v, %v", st, err)
 		}
-		if st, err = l.ReadSince(ctx, "d", 6); err != nil || len(st.Updates) != 0 || st.Snapshot != nil {
+		if st, err = l.ReadSince(ctx, "d", at(6)); err != nil || len(st.Updates) != 0 || st.Snapshot != nil {
 			t.Fatalf("ReadSince(6) = %+v, %v", st, err)
 		}
-		if st, err = l.ReadSince(ctx, "d", 99); err != nil || len(st.Updates) != 0 || st.Snapshot != nil {
+		if st, err = l.ReadSince(ctx, "d", at(99)); err != nil || len(st.Updates) != 0 || st.Snapshot != nil {
 			t.Fatalf("ReadSince past the end = %+v, %v", st, err)
 		}
-		if st, err = l.ReadSince(ctx, "never", 0); err != nil || len(st.Updates) != 0 || st.Snapshot != nil {
+		if st, err = l.ReadSince(ctx, "never", at(0)); err != nil || len(st.Updates) != 0 || st.Snapshot != nil {
 			t.Fatalf("ReadSince of an empty document = %+v, %v", st, err)
 		}
 		// Compacted past the reader: the snapshot comes with the rest.
 		snap := []byte("through 4")
-		if err := l.Compact(ctx, "d", 4, snap); err != nil {
+		if err := l.Compact(ctx, "d", at(4), snap); err != nil {
 			t.Fatal(err)
 		}
-		st, err = l.ReadSince(ctx, "d", 2)
-		if err != nil || st.SnapshotSeq != 4 || !bytes.Equal(st.Snapshot, snap) || fmt.Sprint(seqsOf(st)) != "[5 6]" {
+		st, err = l.ReadSince(ctx, "d", at(2))
+		if err != nil || !samePosition(st.SnapshotPosition, at(4)) || !bytes.Equal(st.Snapshot, snap) || fmt.Sprint(seqsOf(st)) != "[5 6]" {
 			t.Fatalf("ReadSince(2) after compaction through 4 = %+v, %v", st, err)
 		}
 		// At or past the snapshot: no snapshot.
 		for _, after := range []uint64{4, 5} {
-			st, err = l.ReadSince(ctx, "d", after)
-			if err != nil || st.Snapshot != nil || st.SnapshotSeq != 0 || st.Seq() != 6 {
+			st, err = l.ReadSince(ctx, "d", at(after))
+			if err != nil || st.Snapshot != nil || len(st.SnapshotPosition) != 0 || st.Position()[""] != 6 {
 				t.Fatalf("ReadSince(%d) after compaction = %+v, %v", after, st, err)
 			}
 		}
-		if _, err := l.ReadSince(ctx, "", 0); !errors.Is(err, tandem.ErrInvalid) {
+		if _, err := l.ReadSince(ctx, "", at(0)); !errors.Is(err, tandem.ErrInvalid) {
 			t.Fatalf("ReadSince(\"\") = %v, want ErrInvalid", err)
 		}
 	})
@@ -430,14 +440,14 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 		if err := l.Append(ctx, []tandem.LogEntry{entry("a", 1), entry("a", 2), entry("b", 1), entry("b", 7)}); err != nil {
 			t.Fatal(err)
 		}
-		if err := l.Compact(ctx, "a", 2, []byte("s")); err != nil {
+		if err := l.Compact(ctx, "a", at(2), []byte("s")); err != nil {
 			t.Fatal(err)
 		}
 		h, err := l.Heads(ctx, []string{"a", "b", "none"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(h) != 2 || h["a"] != 2 || h["b"] != 7 {
+		if len(h) != 2 || h["a"][""] != 2 || h["b"][""] != 7 {
 			t.Fatalf("Heads = %v, want a:2 b:7", h)
 		}
 		if h, err := l.Heads(ctx, nil); err != nil || len(h) != 0 {
@@ -448,8 +458,245 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 			many[i] = fmt.Sprintf("m-%d", i)
 		}
 		many[150] = "b"
-		if h, err := l.Heads(ctx, many); err != nil || len(h) != 1 || h["b"] != 7 {
+		if h, err := l.Heads(ctx, many); err != nil || len(h) != 1 || h["b"][""] != 7 {
 			t.Fatalf("Heads of 300 documents = %v, %v", h, err)
+		}
+	})
+
+	// Per-writer sequence numbers: entries are keyed by (document,
+	// writer, seq), so writers of one document never collide.
+	wentry := func(doc, writer string, seq uint64) tandem.LogEntry {
+		return tandem.LogEntry{Document: doc, Writer: writer, Seq: seq, Update: []byte(fmt.Sprintf("%s/%s/%d", doc, writer, seq))}
+	}
+	// keysOf lists a state's updates as writer/seq.
+	keysOf := func(st tandem.DocumentState) string {
+		var out []string
+		for _, u := range st.Updates {
+			if !bytes.Equal(u.Update, wentry(u.Document, u.Writer, u.Seq).Update) {
+				t.Fatalf("update %+v has the wrong bytes", u)
+			}
+			out = append(out, fmt.Sprintf("%s%d", u.Writer, u.Seq))
+		}
+		return strings.Join(out, " ")
+	}
+
+	t.Run("WritersNumberTheirOwnEntries", func(t *testing.T) {
+		l := open(t)
+		if err := l.Append(ctx, []tandem.LogEntry{wentry("d", "x", 1), wentry("d", "x", 2)}); err != nil {
+			t.Fatal(err)
+		}
+		// Another writer's seq 1 of the same document is its own.
+		if err := l.Append(ctx, []tandem.LogEntry{wentry("d", "y", 1)}); err != nil {
+			t.Fatalf("second writer's seq 1: %v", err)
+		}
+		// Both writers in one batch, interleaved.
+		if err := l.Append(ctx, []tandem.LogEntry{wentry("d", "x", 3), wentry("d", "y", 2), wentry("d", "x", 4)}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := l.Load(ctx, "d")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Each writer in order, appends in the order they were stored.
+		got := keysOf(st)
+		if got != "x1 x2 y1 x3 x4 y2" && got != "x1 x2 y1 y2 x3 x4" {
+			t.Fatalf("Load = %s, want x1 x2 y1 then x3 x4 and y2", got)
+		}
+		if want := (tandem.LogPosition{"x": 4, "y": 2}); !samePosition(st.Position(), want) {
+			t.Fatalf("Position() = %v, want %v", st.Position(), want)
+		}
+		// A writer's own seqs still only grow.
+		if err := l.Append(ctx, []tandem.LogEntry{wentry("d", "y", 2)}); !errors.Is(err, tandem.ErrConflict) {
+			t.Fatalf("re-append of y2 = %v, want conflict", err)
+		}
+		// A writer's seqs may skip (a gap is the writer's business).
+		if err := l.Append(ctx, []tandem.LogEntry{wentry("d", "y", 5)}); err != nil {
+			t.Fatal(err)
+		}
+		h, err := l.Heads(ctx, []string{"d"})
+		if err != nil || !samePosition(h["d"], tandem.LogPosition{"x": 4, "y": 5}) {
+			t.Fatalf("Heads = %v, %v", h, err)
+		}
+	})
+
+	t.Run("ConflictOfOneWriterStoresNoneOfItsDocument", func(t *testing.T) {
+		l := open(t)
+		if err := l.Append(ctx, []tandem.LogEntry{wentry("d", "x", 1)}); err != nil {
+			t.Fatal(err)
+		}
+		// x collides, y is new: nothing of d is stored; e is.
+		err := l.Append(ctx, []tandem.LogEntry{wentry("d", "y", 1), wentry("d", "x", 1), wentry("e", "x", 1)})
+		var ce *tandem.SeqConflictError
+		if !errors.As(err, &ce) || fmt.Sprint(ce.Documents) != "[d]" {
+			t.Fatalf("Append = %v, want a conflict of [d]", err)
+		}
+		if st, err := l.Load(ctx, "d"); err != nil || keysOf(st) != "x1" {
+			t.Fatalf("d = %s, %v; want x1 only", keysOf(st), err)
+		}
+		if st, err := l.Load(ctx, "e"); err != nil || keysOf(st) != "x1" {
+			t.Fatalf("e = %s, %v; want x1", keysOf(st), err)
+		}
+	})
+
+	t.Run("RetryOfACommittedAppend", func(t *testing.T) {
+		// A writer whose append committed but whose reply was lost retries
+		// it: the log refuses to store it twice, and the writer reads back
+		// its own entries and continues after them.
+		l := open(t)
+		batch := []tandem.LogEntry{wentry("d", "x", 1), wentry("d", "x", 2), wentry("other", "x", 1)}
+		if err := l.Append(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Append(ctx, []tandem.LogEntry{wentry("d", "y", 1)}); err != nil {
+			t.Fatal(err)
+		}
+		err := l.Append(ctx, batch)
+		var ce *tandem.SeqConflictError
+		if !errors.As(err, &ce) || fmt.Sprint(ce.Documents) != "[d other]" {
+			t.Fatalf("retried append = %v, want a conflict of [d other]", err)
+		}
+		st, err := l.ReadSince(ctx, "d", tandem.LogPosition{"y": 1})
+		if err != nil || keysOf(st) != "x1 x2" {
+			t.Fatalf("read back = %s, %v; want x1 x2", keysOf(st), err)
+		}
+		if err := l.Append(ctx, []tandem.LogEntry{wentry("d", "x", st.Position()["x"]+1)}); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := l.Load(ctx, "d"); err != nil || keysOf(st) != "x1 x2 y1 x3" {
+			t.Fatalf("Load = %s, %v; want x1 x2 y1 x3", keysOf(st), err)
+		}
+	})
+
+	t.Run("ReadSincePosition", func(t *testing.T) {
+		l := open(t)
+		for s := uint64(1); s <= 3; s++ {
+			if err := l.Append(ctx, []tandem.LogEntry{wentry("d", "x", s), wentry("d", "y", s), wentry("other", "x", s)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cases := []struct {
+			after tandem.LogPosition
+			want  string
+		}{
+			{nil, "x1 y1 x2 y2 x3 y3"},
+			{tandem.LogPosition{"x": 2}, "y1 y2 x3 y3"},
+			{tandem.LogPosition{"x": 3, "y": 1}, "y2 y3"},
+			{tandem.LogPosition{"x": 3, "y": 3}, ""},
+			{tandem.LogPosition{"x": 9, "y": 9, "z": 4}, ""},
+			{tandem.LogPosition{"z": 4}, "x1 y1 x2 y2 x3 y3"},
+		}
+		for _, c := range cases {
+			st, err := l.ReadSince(ctx, "d", c.after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Writers interleave in storage order; compare per writer.
+			if got := sortedKeys(keysOf(st)); got != sortedKeys(c.want) || st.Snapshot != nil {
+				t.Fatalf("ReadSince(%v) = %q (snapshot %q), want %q", c.after, keysOf(st), st.Snapshot, c.want)
+			}
+		}
+	})
+
+	t.Run("CompactTrimsExactlyThePosition", func(t *testing.T) {
+		l := open(t)
+		// x appends 1..4 in one row, y 1..3 one by one.
+		if err := l.Append(ctx, []tandem.LogEntry{wentry("d", "x", 1), wentry("d", "x", 2), wentry("d", "x", 3), wentry("d", "x", 4)}); err != nil {
+			t.Fatal(err)
+		}
+		for s := uint64(1); s <= 3; s++ {
+			if err := l.Append(ctx, []tandem.LogEntry{wentry("d", "y", s)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := l.Append(ctx, []tandem.LogEntry{wentry("d", "z", 1)}); err != nil {
+			t.Fatal(err)
+		}
+		snap := []byte("x2 y3")
+		through := tandem.LogPosition{"x": 2, "y": 3}
+		if err := l.Compact(ctx, "d", through, snap); err != nil {
+			t.Fatal(err)
+		}
+		st, err := l.Load(ctx, "d")
+		if err != nil || !bytes.Equal(st.Snapshot, snap) || !samePosition(st.SnapshotPosition, through) || sortedKeys(keysOf(st)) != sortedKeys("x3 x4 z1") {
+			t.Fatalf("Load after compaction = %q at %v, %s, %v", st.Snapshot, st.SnapshotPosition, keysOf(st), err)
+		}
+		if want := (tandem.LogPosition{"x": 4, "y": 3, "z": 1}); !samePosition(st.Position(), want) {
+			t.Fatalf("Position() = %v, want %v", st.Position(), want)
+		}
+		// A reader the snapshot is beyond gets it, and what follows.
+		st, err = l.ReadSince(ctx, "d", tandem.LogPosition{"x": 4, "y": 1})
+		if err != nil || !bytes.Equal(st.Snapshot, snap) || sortedKeys(keysOf(st)) != "z1" {
+			t.Fatalf("ReadSince(x4 y1) = %q, %s, %v; want the snapshot and z1", st.Snapshot, keysOf(st), err)
+		}
+		// A reader that covers it does not.
+		st, err = l.ReadSince(ctx, "d", tandem.LogPosition{"x": 3, "y": 3})
+		if err != nil || st.Snapshot != nil || len(st.SnapshotPosition) != 0 || sortedKeys(keysOf(st)) != sortedKeys("x4 z1") {
+			t.Fatalf("ReadSince(x3 y3) = %q, %s, %v; want x4 z1", st.Snapshot, keysOf(st), err)
+		}
+		// Folded entries stay taken.
+		if err := l.Append(ctx, []tandem.LogEntry{wentry("d", "y", 3)}); !errors.Is(err, tandem.ErrConflict) {
+			t.Fatalf("append of a compacted seq = %v, want conflict", err)
+		}
+		// A snapshot never goes back, nor beyond the log.
+		for _, bad := range []tandem.LogPosition{{"x": 4}, {"x": 4, "y": 2, "z": 1}, {"x": 5, "y": 3}, {"x": 2, "y": 3, "w": 1}} {
+			if err := l.Compact(ctx, "d", bad, []byte("bad")); !errors.Is(err, tandem.ErrConflict) {
+				t.Fatalf("Compact(%v) = %v, want conflict", bad, err)
+			}
+		}
+		if err := l.Compact(ctx, "d", tandem.LogPosition{}, []byte("s")); !errors.Is(err, tandem.ErrInvalid) {
+			t.Fatalf("Compact of an empty position = %v, want ErrInvalid", err)
+		}
+		// Compacting the whole position empties the log.
+		all := tandem.LogPosition{"x": 4, "y": 3, "z": 1}
+		if err := l.Compact(ctx, "d", all, []byte("all")); err != nil {
+			t.Fatal(err)
+		}
+		st, err = l.Load(ctx, "d")
+		if err != nil || len(st.Updates) != 0 || !samePosition(st.SnapshotPosition, all) {
+			t.Fatalf("after full compaction = %+v, %v", st, err)
+		}
+		h, err := l.Heads(ctx, []string{"d"})
+		if err != nil || !samePosition(h["d"], all) {
+			t.Fatalf("Heads after compaction = %v, %v", h, err)
+		}
+	})
+
+	t.Run("ConcurrentWritersOfOneDocumentNeverConflict", func(t *testing.T) {
+		l := open(t)
+		const writers, per = 6, 20
+		var wg sync.WaitGroup
+		errs := make(chan error, writers)
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				id := fmt.Sprintf("w%d", w)
+				for s := uint64(1); s <= per; s += 2 {
+					if err := l.Append(ctx, []tandem.LogEntry{wentry("hot", id, s), wentry("hot", id, s+1), wentry("cold-"+id, id, s)}); err != nil {
+						errs <- fmt.Errorf("writer %s: %w", id, err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		st, err := l.Load(ctx, "hot")
+		if err != nil {
+			t.Fatal(err)
+		}
+		next := map[string]uint64{}
+		for _, u := range st.Updates {
+			if u.Seq != next[u.Writer]+1 {
+				t.Fatalf("writer %s: seq %d after %d", u.Writer, u.Seq, next[u.Writer])
+			}
+			next[u.Writer] = u.Seq
+		}
+		if len(st.Updates) != writers*per || len(next) != writers {
+			t.Fatalf("%d updates of %d writers, want %d of %d", len(st.Updates), len(next), writers*per, writers)
 		}
 	})
 
@@ -462,6 +709,19 @@ func TestDocumentLog(t *testing.T, open func(t *testing.T) tandem.DocumentLog) {
 		}
 		wantState(t, l, "d", 0, nil)
 	})
+}
+
+// samePosition compares positions, a writer at 0 counting as absent.
+func samePosition(a, b tandem.LogPosition) bool {
+	return a.Covers(b) && b.Covers(a)
+}
+
+// sortedKeys sorts a space-separated list, for comparisons that do not
+// depend on how writers interleave.
+func sortedKeys(s string) string {
+	f := strings.Fields(s)
+	slices.Sort(f)
+	return strings.Join(f, " ")
 }
 
 // busRecorder is a tandem.BusListener that keeps what it hears.
@@ -520,7 +780,7 @@ func TestDocumentBus(t *testing.T, open func(t *testing.T) (a, b tandem.Document
 		}
 		big := bytes.Repeat([]byte{0, 1, 0xff}, 300_000)
 		msgs := []tandem.BusMessage{
-			{Document: doc, Seq: 7, Updates: [][]byte{{1, 2, 3}, big}},
+			{Document: doc, Writer: "w\x00riter", Seq: 7, Updates: [][]byte{{1, 2, 3}, big}},
 			{Document: "not-subscribed", Seq: 1, Updates: [][]byte{{9}}},
 			{Document: doc, Awareness: []byte{1, 5, 1, 2, '{', '}'}},
 			{Document: "marker", Seq: 1, Updates: [][]byte{{1}}},
@@ -543,7 +803,7 @@ func TestDocumentBus(t *testing.T, open func(t *testing.T) (a, b tandem.Document
 		if len(got) != 3 {
 			t.Fatalf("b got %d messages, want 3: %+v", len(got), got)
 		}
-		if got[0].Document != doc || got[0].Seq != 7 || len(got[0].Updates) != 2 ||
+		if got[0].Document != doc || got[0].Writer != "w\x00riter" || got[0].Seq != 7 || len(got[0].Updates) != 2 ||
 			!bytes.Equal(got[0].Updates[0], []byte{1, 2, 3}) || !bytes.Equal(got[0].Updates[1], big) || got[0].Awareness != nil {
 			t.Fatalf("update message arrived as %+v", got[0])
 		}
