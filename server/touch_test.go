@@ -277,12 +277,16 @@ func TestPendingEditsDatedAtShutdown(t *testing.T) {
 			env := b.env(t)
 			var logs syncBuffer
 			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-			_, url, stop := startServer(t, env, every(time.Hour), logger)
+			srv, url, stop := startServer(t, env, every(time.Hour), logger)
 			c := contentOwner(t, url)
 			a, r, d := c.create("A"), c.create("R"), c.create("D")
 			start := time.Now()
 			disconnect := typeInto(t, c, wsURL(url), "typed before shutdown", a.ID, r.ID, d.ID)
 			disconnect()
+			// The client sees its text before the server has committed it;
+			// the rename below must come after the commits, or R's edit is
+			// rightly dated after the rename.
+			waitDirty(t, srv.touch, a.ID, r.ID, d.ID)
 			if got := c.doc(a.ID).UpdatedAt; !got.Equal(a.UpdatedAt) {
 				t.Fatalf("A was dated %v before the flush", got)
 			}
@@ -397,5 +401,29 @@ func TestDocOrgsBounded(t *testing.T) {
 	}
 	if _, ok := m.get("doc9999"); !ok {
 		t.Fatal("the latest document was forgotten")
+	}
+}
+
+// waitDirty waits until the edits of every document in ids are stored
+// (marked dirty by the log wrapper), without flushing them.
+func waitDirty(t *testing.T, tc *touches, ids ...string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		tc.mu.Lock()
+		n := 0
+		for _, id := range ids {
+			if _, ok := tc.dirty[id]; ok {
+				n++
+			}
+		}
+		tc.mu.Unlock()
+		if n == len(ids) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d documents' edits stored after 10 s", n, len(ids))
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
