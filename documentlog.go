@@ -268,3 +268,31 @@ type BusMessage struct {
 	Updates   [][]byte
 	Awareness []byte
 }
+
+// Validate checks what every document log requires of an entry it stores.
+func (e LogEntry) Validate() error {
+	switch {
+	case e.Document == "":
+		return Invalid("document", "empty document key")
+	case e.Writer == ForgottenWriters:
+		return Invalid("writer", "a reserved writer key")
+	case e.Seq == 0:
+		return Invalid("seq", "sequence numbers start at 1")
+	case e.Seq > 1<<63-1:
+		return Invalid("seq", "sequence number out of range")
+	case len(e.Update) == 0:
+		return Invalid("update", "empty update")
+	}
+	return nil
+}
+
+// Validate checks that p's seqs fit the databases' signed 64-bit columns;
+// field names p in the error.
+func (p LogPosition) Validate(field string) error {
+	for _, s := range p {
+		if s > 1<<63-1 {
+			return Invalid(field, "sequence number out of range")
+		}
+	}
+	return nil
+}

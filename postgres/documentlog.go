@@ -2,9 +2,9 @@ package postgres
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/tandem-docs/tandem/logrow"
 	"slices"
 	"strings"
 	"time"
@@ -160,25 +160,25 @@ func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) err
 		return nil
 	}
 	for _, e := range entries {
-		if err := validEntry(e); err != nil {
+		if err := e.Validate(); err != nil {
 			return err
 		}
 	}
-	rows, err := groupRows(entries)
+	rows, err := logrow.Group(entries)
 	if err != nil {
 		return err
 	}
 	// Keys in a fixed order, so that two batches lock shared heads in the
 	// same order and never deadlock.
 	slices.SortFunc(rows, func(a, b logRow) int {
-		if c := strings.Compare(a.document, b.document); c != 0 {
+		if c := strings.Compare(a.Document, b.Document); c != 0 {
 			return c
 		}
-		return strings.Compare(a.writer, b.writer)
+		return strings.Compare(a.Writer, b.Writer)
 	})
 	multi := false // some document has rows of several writers
 	for i := 1; i < len(rows); i++ {
-		if rows[i].document == rows[i-1].document {
+		if rows[i].Document == rows[i-1].Document {
 			multi = true
 		}
 	}
@@ -202,7 +202,7 @@ func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) err
 					return err
 				}
 				for _, r := range rows {
-					if !stored[r.document][r.writer] && len(stored[r.document]) > 0 {
+					if !stored[r.Document][r.Writer] && len(stored[r.Document]) > 0 {
 						return errPartial
 					}
 				}
@@ -213,12 +213,12 @@ func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) err
 				// the rolled-back transaction.
 				var bad []string
 				for _, r := range rows {
-					if !stored[r.document][r.writer] {
-						bad = append(bad, r.document)
+					if !stored[r.Document][r.Writer] {
+						bad = append(bad, r.Document)
 					}
 				}
 				conflicts = append(conflicts, bad...)
-				rows = slices.DeleteFunc(rows, func(r logRow) bool { return slices.Contains(bad, r.document) })
+				rows = slices.DeleteFunc(rows, func(r logRow) bool { return slices.Contains(bad, r.Document) })
 				if len(rows) == 0 {
 					break
 				}
@@ -229,8 +229,8 @@ func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) err
 			return fmt.Errorf("document log: append: %w", err)
 		}
 		for _, r := range rows {
-			if !stored[r.document][r.writer] {
-				conflicts = append(conflicts, r.document)
+			if !stored[r.Document][r.Writer] {
+				conflicts = append(conflicts, r.Document)
 			}
 		}
 		break
@@ -254,7 +254,7 @@ func (l *DocumentLog) appendRows(ctx context.Context, q rowsQuerier, rows []logR
 	lasts := make([]int64, len(rows))
 	data := make([][]byte, len(rows))
 	for i, r := range rows {
-		docs[i], writers[i], firsts[i], lasts[i], data[i] = []byte(r.document), []byte(r.writer), int64(r.first), int64(r.last), r.data
+		docs[i], writers[i], firsts[i], lasts[i], data[i] = []byte(r.Document), []byte(r.Writer), int64(r.First), int64(r.Last), r.Data
 	}
 	res, err := q.Query(ctx, appendSQL, docs, writers, firsts, lasts, data)
 	if err != nil {
@@ -275,84 +275,8 @@ func (l *DocumentLog) appendRows(ctx context.Context, q rowsQuerier, rows []logR
 	return stored, res.Err()
 }
 
-func validEntry(e tandem.LogEntry) error {
-	switch {
-	case e.Document == "":
-		return tandem.Invalid("document", "empty document key")
-	case e.Writer == tandem.ForgottenWriters:
-		return tandem.Invalid("writer", "a reserved writer key")
-	case e.Seq == 0:
-		return tandem.Invalid("seq", "sequence numbers start at 1")
-	case e.Seq > 1<<63-1:
-		return tandem.Invalid("seq", "sequence number out of range")
-	case len(e.Update) == 0:
-		return tandem.Invalid("update", "empty update")
-	}
-	return nil
-}
-
-func validPosition(field string, p tandem.LogPosition) error {
-	for _, s := range p {
-		if s > 1<<63-1 {
-			return tandem.Invalid(field, "sequence number out of range")
-		}
-	}
-	return nil
-}
-
 // logRow is what one Append stores for one (document, writer).
-type logRow struct {
-	document    string
-	writer      string
-	first, last uint64
-	data        []byte
-}
-
-// groupRows packs the entries of each (document, writer) into one row.
-func groupRows(entries []tandem.LogEntry) ([]logRow, error) {
-	type key struct{ document, writer string }
-	var rows []logRow
-	index := map[key]int{}
-	for _, e := range entries {
-		k := key{e.Document, e.Writer}
-		i, ok := index[k]
-		if !ok {
-			i = len(rows)
-			index[k] = i
-			rows = append(rows, logRow{document: e.Document, writer: e.Writer, first: e.Seq, last: e.Seq - 1})
-		}
-		r := &rows[i]
-		if e.Seq <= r.last {
-			return nil, tandem.Invalid("entries", "sequence numbers of a document's writer must increase within a batch")
-		}
-		r.data = binary.AppendUvarint(r.data, e.Seq-r.first)
-		r.data = binary.AppendUvarint(r.data, uint64(len(e.Update)))
-		r.data = append(r.data, e.Update...)
-		r.last = e.Seq
-	}
-	return rows, nil
-}
-
-// decodeRow expands a row into entries with seq > after.
-func decodeRow(dst []tandem.LogEntry, document, writer string, first uint64, data []byte, after uint64) ([]tandem.LogEntry, error) {
-	for len(data) > 0 {
-		d, n := binary.Uvarint(data)
-		if n <= 0 {
-			return dst, errors.New("corrupt log row")
-		}
-		data = data[n:]
-		size, n := binary.Uvarint(data)
-		if n <= 0 || size > uint64(len(data)-n) {
-			return dst, errors.New("corrupt log row")
-		}
-		data = data[n:]
-		if seq := first + d; seq > after {
-			dst = append(dst, tandem.LogEntry{Document: document, Writer: writer, Seq: seq, Update: data[:size:size]})
-		}
-		data = data[size:]
-	}
-	return dst, nil
-}
+type logRow = logrow.Row
 
 func validKey(document string) error {
 	if document == "" {
@@ -431,7 +355,7 @@ func (l *DocumentLog) read(ctx context.Context, document string, after tandem.Lo
 			continue
 		}
 		w := string(writer)
-		if st.Updates, err = decodeRow(st.Updates, document, w, uint64(first), data, from[w]); err != nil {
+		if st.Updates, err = logrow.Decode(st.Updates, document, w, uint64(first), data, from[w]); err != nil {
 			return st, fmt.Errorf("%s: %w", document, err)
 		}
 	}
@@ -455,7 +379,7 @@ func (l *DocumentLog) ReadSince(ctx context.Context, document string, after tand
 	if err := validKey(document); err != nil {
 		return tandem.DocumentState{}, err
 	}
-	if err := validPosition("after", after); err != nil {
+	if err := after.Validate("after"); err != nil {
 		return tandem.DocumentState{}, err
 	}
 	st, err := l.read(ctx, document, after)
@@ -523,7 +447,7 @@ func (l *DocumentLog) Compact(ctx context.Context, document string, through tand
 	case len(snapshot) == 0:
 		return tandem.Invalid("snapshot", "empty snapshot")
 	}
-	if err := validPosition("through", through); err != nil {
+	if err := through.Validate("through"); err != nil {
 		return err
 	}
 	if err := l.acquireRead(ctx); err != nil {
@@ -625,13 +549,13 @@ func (l *DocumentLog) Compact(ctx context.Context, document string, through tand
 			case err != nil:
 				return err
 			default:
-				keep, err := decodeRow(nil, document, string(w), uint64(first), data, uint64(t))
+				keep, err := logrow.Decode(nil, document, string(w), uint64(first), data, uint64(t))
 				if err != nil {
 					return fmt.Errorf("%s: %w", document, err)
 				}
-				rows, _ := groupRows(keep)
+				rows, _ := logrow.Group(keep)
 				if _, err := tx.Exec(ctx, `UPDATE document_updates SET first_seq = $1, data = $2 WHERE document = $3 AND writer = $4 AND last_seq = $5`,
-					int64(rows[0].first), rows[0].data, []byte(document), w, last); err != nil {
+					int64(rows[0].First), rows[0].Data, []byte(document), w, last); err != nil {
 					return err
 				}
 			}

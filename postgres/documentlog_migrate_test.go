@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"github.com/tandem-docs/tandem/logrow"
 	"testing"
 
 	tandem "github.com/tandem-docs/tandem"
@@ -23,13 +24,13 @@ func TestDocumentLogMigratesLegacyEntries(t *testing.T) {
 	if err := db.Migrate(ctx, "document_log", documentLogSteps[:1]); err != nil {
 		t.Fatal(err)
 	}
-	rows, _ := groupRows([]tandem.LogEntry{{Document: "a", Seq: 3, Update: []byte("u3")}, {Document: "a", Seq: 4, Update: []byte("u4")}})
+	rows, _ := logrow.Group([]tandem.LogEntry{{Document: "a", Seq: 3, Update: []byte("u3")}, {Document: "a", Seq: 4, Update: []byte("u4")}})
 	for _, q := range []struct {
 		sql  string
 		args []any
 	}{
 		{`INSERT INTO document_heads (document, last_seq) VALUES ('a', 4)`, nil},
-		{`INSERT INTO document_updates (document, first_seq, last_seq, data) VALUES ('a', $1, $2, $3)`, []any{int64(rows[0].first), int64(rows[0].last), rows[0].data}},
+		{`INSERT INTO document_updates (document, first_seq, last_seq, data) VALUES ('a', $1, $2, $3)`, []any{int64(rows[0].First), int64(rows[0].Last), rows[0].Data}},
 		{`INSERT INTO document_snapshots (document, seq, data) VALUES ('a', 2, 'snap')`, nil},
 	} {
 		if _, err := db.pool.Exec(ctx, q.sql, q.args...); err != nil {

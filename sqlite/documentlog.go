@@ -3,9 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/tandem-docs/tandem/logrow"
 	"slices"
 	"strings"
 	"sync"
@@ -162,11 +162,11 @@ func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) err
 		return nil
 	}
 	for _, e := range entries {
-		if err := validEntry(e); err != nil {
+		if err := e.Validate(); err != nil {
 			return err
 		}
 	}
-	rows, err := groupRows(entries)
+	rows, err := logrow.Group(entries)
 	if err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) err
 		for _, d := range docs {
 			drop[d] = true
 		}
-		rows = slices.DeleteFunc(rows, func(r logRow) bool { return drop[r.document] })
+		rows = slices.DeleteFunc(rows, func(r logRow) bool { return drop[r.Document] })
 		if len(rows) == 0 {
 			break
 		}
@@ -207,85 +207,8 @@ func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) err
 	return nil
 }
 
-func validEntry(e tandem.LogEntry) error {
-	switch {
-	case e.Document == "":
-		return tandem.Invalid("document", "empty document key")
-	case e.Writer == tandem.ForgottenWriters:
-		return tandem.Invalid("writer", "a reserved writer key")
-	case e.Seq == 0:
-		return tandem.Invalid("seq", "sequence numbers start at 1")
-	case e.Seq > 1<<63-1:
-		return tandem.Invalid("seq", "sequence number out of range")
-	case len(e.Update) == 0:
-		return tandem.Invalid("update", "empty update")
-	}
-	return nil
-}
-
-func validPosition(field string, p tandem.LogPosition) error {
-	for _, s := range p {
-		if s > 1<<63-1 {
-			return tandem.Invalid(field, "sequence number out of range")
-		}
-	}
-	return nil
-}
-
 // logRow is what one Append stores for one (document, writer).
-type logRow struct {
-	document    string
-	writer      string
-	first, last uint64
-	data        []byte
-}
-
-// groupRows packs the entries of each (document, writer) into one row,
-// keeping them in order of first appearance.
-func groupRows(entries []tandem.LogEntry) ([]logRow, error) {
-	type key struct{ document, writer string }
-	var rows []logRow
-	index := map[key]int{}
-	for _, e := range entries {
-		k := key{e.Document, e.Writer}
-		i, ok := index[k]
-		if !ok {
-			i = len(rows)
-			index[k] = i
-			rows = append(rows, logRow{document: e.Document, writer: e.Writer, first: e.Seq, last: e.Seq - 1})
-		}
-		r := &rows[i]
-		if e.Seq <= r.last {
-			return nil, tandem.Invalid("entries", "sequence numbers of a document's writer must increase within a batch")
-		}
-		r.data = binary.AppendUvarint(r.data, e.Seq-r.first)
-		r.data = binary.AppendUvarint(r.data, uint64(len(e.Update)))
-		r.data = append(r.data, e.Update...)
-		r.last = e.Seq
-	}
-	return rows, nil
-}
-
-// decodeRow expands a row into entries with seq > after.
-func decodeRow(dst []tandem.LogEntry, document, writer string, first uint64, data []byte, after uint64) ([]tandem.LogEntry, error) {
-	for len(data) > 0 {
-		d, n := binary.Uvarint(data)
-		if n <= 0 {
-			return dst, errors.New("corrupt log row")
-		}
-		data = data[n:]
-		size, n := binary.Uvarint(data)
-		if n <= 0 || size > uint64(len(data)-n) {
-			return dst, errors.New("corrupt log row")
-		}
-		data = data[n:]
-		if seq := first + d; seq > after {
-			dst = append(dst, tandem.LogEntry{Document: document, Writer: writer, Seq: seq, Update: data[:size:size]})
-		}
-		data = data[size:]
-	}
-	return dst, nil
-}
+type logRow = logrow.Row
 
 // nextOrd returns the ord of the rows of the next append: increasing
 // within the process, and from the clock, so that a later process (a new
@@ -312,7 +235,7 @@ func (l *DocumentLog) appendTx(ctx context.Context, rows []logRow) error {
 		stmt := tx.StmtContext(ctx, l.stmts[n-1])
 		args = args[:0]
 		for _, r := range rows[:n] {
-			args = append(args, r.document, r.writer, int64(r.first), int64(r.last), ord, r.data)
+			args = append(args, r.Document, r.Writer, int64(r.First), int64(r.Last), ord, r.Data)
 		}
 		res, err := stmt.ExecContext(ctx, args...)
 		if err != nil {
@@ -373,11 +296,11 @@ func (l *DocumentLog) conflicts(ctx context.Context, rows []logRow) ([]string, e
 	var out []string
 	for _, r := range rows {
 		var top int64
-		if err := l.db.Reader().QueryRowContext(ctx, headSQL, r.document, r.writer).Scan(&top); err != nil {
+		if err := l.db.Reader().QueryRowContext(ctx, headSQL, r.Document, r.Writer).Scan(&top); err != nil {
 			return nil, err
 		}
-		if int64(r.first) <= top {
-			out = append(out, r.document)
+		if int64(r.First) <= top {
+			out = append(out, r.Document)
 		}
 	}
 	slices.Sort(out)
@@ -442,7 +365,7 @@ func (l *DocumentLog) read(ctx context.Context, document string, after tandem.Lo
 		if uint64(last) <= from[w] {
 			continue
 		}
-		if st.Updates, err = decodeRow(st.Updates, document, w, uint64(first), data, from[w]); err != nil {
+		if st.Updates, err = logrow.Decode(st.Updates, document, w, uint64(first), data, from[w]); err != nil {
 			return st, fmt.Errorf("%s: %w", document, err)
 		}
 	}
@@ -472,7 +395,7 @@ func (l *DocumentLog) ReadSince(ctx context.Context, document string, after tand
 	if document == "" {
 		return tandem.DocumentState{}, tandem.Invalid("document", "empty document key")
 	}
-	if err := validPosition("after", after); err != nil {
+	if err := after.Validate("after"); err != nil {
 		return tandem.DocumentState{}, err
 	}
 	st, err := l.read(ctx, document, after)
@@ -535,7 +458,7 @@ func (l *DocumentLog) Compact(ctx context.Context, document string, through tand
 	case len(snapshot) == 0:
 		return tandem.Invalid("snapshot", "empty snapshot")
 	}
-	if err := validPosition("through", through); err != nil {
+	if err := through.Validate("through"); err != nil {
 		return err
 	}
 	tx, err := l.db.Writer().BeginTx(ctx, nil)
@@ -621,13 +544,13 @@ func (l *DocumentLog) Compact(ctx context.Context, document string, through tand
 		case err != nil:
 			return fmt.Errorf("document log: compact: %w", err)
 		default:
-			keep, err := decodeRow(nil, document, w, uint64(first), data, t)
+			keep, err := logrow.Decode(nil, document, w, uint64(first), data, t)
 			if err != nil {
 				return fmt.Errorf("document log: compact %s: %w", document, err)
 			}
-			rows, _ := groupRows(keep)
+			rows, _ := logrow.Group(keep)
 			if _, err := tx.ExecContext(ctx, `UPDATE document_log SET first_seq = ?, data = ? WHERE document = ? AND writer = ? AND last_seq = ?`,
-				int64(rows[0].first), rows[0].data, document, w, last); err != nil {
+				int64(rows[0].First), rows[0].Data, document, w, last); err != nil {
 				return fmt.Errorf("document log: compact: %w", err)
 			}
 		}

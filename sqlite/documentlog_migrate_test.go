@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"github.com/tandem-docs/tandem/logrow"
 	"path/filepath"
 	"testing"
 
@@ -23,9 +24,9 @@ func TestDocumentLogMigratesLegacyEntries(t *testing.T) {
 	if err := db.Migrate(ctx, "document_log", documentLogSteps[:1]); err != nil {
 		t.Fatal(err)
 	}
-	rows, _ := groupRows([]tandem.LogEntry{{Document: "a", Seq: 3, Update: []byte("u3")}, {Document: "a", Seq: 4, Update: []byte("u4")}})
+	rows, _ := logrow.Group([]tandem.LogEntry{{Document: "a", Seq: 3, Update: []byte("u3")}, {Document: "a", Seq: 4, Update: []byte("u4")}})
 	if _, err := db.Writer().ExecContext(ctx, `INSERT INTO document_updates (document, first_seq, last_seq, data) VALUES (?, ?, ?, ?)`,
-		"a", int64(rows[0].first), int64(rows[0].last), rows[0].data); err != nil {
+		"a", int64(rows[0].First), int64(rows[0].Last), rows[0].Data); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Writer().ExecContext(ctx, `INSERT INTO document_snapshots (document, seq, data) VALUES ('a', 2, 'snap')`); err != nil {
