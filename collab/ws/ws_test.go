@@ -258,6 +258,12 @@ func TestSlowReaderIsClosed(t *testing.T) {
 	defer srv.Close()
 	addr := strings.TrimPrefix(srv.URL, "http://")
 	nc, _ := rawConn(t, addr) // never reads
+	// The server side of the raw connection must be conns[0]: each upgrade
+	// runs in its own goroutine, so wait for it before dialing the fast
+	// client (otherwise the two can register in either order, and the
+	// fast client's connection is then the one flooded with 16 KiB
+	// messages and closed).
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(conns) == 1 })
 	cl, _ := NewLoop(Config{})
 	defer cl.Close()
 	k := newCollect()
@@ -266,7 +272,7 @@ func TestSlowReaderIsClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = fast
-	time.Sleep(50 * time.Millisecond)
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(conns) == 2 })
 	mu.Lock()
 	slow, quick := conns[0], conns[1]
 	mu.Unlock()
@@ -316,5 +322,17 @@ func TestCloseAllSendsCode(t *testing.T) {
 	}
 	if l.Len() > 1 {
 		t.Fatalf("Len = %d", l.Len())
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after 5 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5 s")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
