@@ -206,8 +206,8 @@ func (r *room) applyRemote(u []byte, ranges clockRanges, now int64, batch *ws.Ba
 		return
 	}
 	r.version++
-	body := appendSync(make([]byte, 0, len(emitted)+8), syncUpdate, emitted)
-	if n := r.broadcast(body, nil, batch); n > 0 {
+	frame, body, _ := syncFrame(emitted)
+	if n := r.broadcast(body, frame, nil, batch); n > 0 {
 		r.s.m.deliveries.Add(float64(n))
 		r.s.m.remoteUpdates.Inc()
 	}

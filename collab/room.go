@@ -101,9 +101,11 @@ type awareState struct {
 type gated struct {
 	lseq uint64
 	recv int64 // when the update arrived, for the fan-out latency
-	// Broadcast body to every binding but from (nil body: none).
-	body []byte
-	from *binding
+	// Broadcast body to every binding but from (nil body: none); frame,
+	// if set, is body as a WebSocket frame (see syncFrame).
+	body  []byte
+	frame []byte
+	from  *binding
 	// ack acknowledges the update to from (Hocuspocus SyncStatus).
 	ack bool
 	// to: a reply for one binding: head (copied) then shared (sent by
@@ -230,7 +232,9 @@ func (r *room) load() {
 	}
 	r.doc = doc
 	r.unsub = doc.OnUpdate(func(update []byte, origin any) {
-		r.emitted = append(r.emitted[:0:0], update...)
+		// The document does not reuse update (see yjs.Doc.OnUpdate), so
+		// the room keeps it rather than a copy.
+		r.emitted = update
 	})
 	r.logPos, r.snapPos = st.Position(), st.SnapshotPosition.Clone()
 	r.size = st.Size()
@@ -544,14 +548,15 @@ func (r *room) applyLocal(u []byte, from *binding, now int64, done chan error, a
 	// pending (their dependencies are missing) is stored as it came, so
 	// that they survive a restart.
 	store := u
-	if emitted == nil || !bytes.Equal(emitted, u) {
+	stored := emitted != nil && bytes.Equal(emitted, u) // store's bytes are emitted's
+	if !stored {
 		switch {
 		case !r.coveredByState(u):
 			store = u
 		case emitted == nil:
 			store = nil
 		default:
-			store = emitted
+			store, stored = emitted, true
 		}
 	}
 	if store == nil {
@@ -571,15 +576,35 @@ func (r *room) applyLocal(u []byte, from *binding, now int64, done chan error, a
 	r.size += int64(len(store))
 	r.logCount++
 	r.logBytes += int64(len(store))
-	r.pending = append(r.pending, pendingUpdate{lseq: r.lseq, update: append([]byte(nil), store...), at: now})
-	s.commit.enqueue(r)
-	var body []byte
+	var frame, body, inner []byte
 	if emitted != nil {
-		body = appendSync(make([]byte, 0, len(emitted)+8), syncUpdate, emitted)
+		frame, body, inner = syncFrame(emitted)
 	}
-	r.gated = append(r.gated, gated{lseq: r.lseq, recv: now, body: body, from: from, done: done, ack: ack})
+	// u belongs to the caller (a read buffer): the log stores a copy, or
+	// the same bytes inside the broadcast frame.
+	if stored {
+		store = inner
+	} else {
+		store = append([]byte(nil), store...)
+	}
+	r.pending = append(r.pending, pendingUpdate{lseq: r.lseq, update: store, at: now})
+	s.commit.enqueue(r)
+	r.gated = append(r.gated, gated{lseq: r.lseq, recv: now, body: body, frame: frame, from: from, done: done, ack: ack})
 	s.m.updates.Inc()
 	return true, nil
+}
+
+// syncFrame encodes the broadcast of an update: a WebSocket frame, as
+// ws.AppendMessage makes, of the sync message body, which ends with the
+// update's bytes (inner). All three share one allocation, made once per
+// update for every receiver and the log alike; none may change afterwards.
+func syncFrame(update []byte) (frame, body, inner []byte) {
+	n := 2 + varUintLen(uint64(len(update))) + len(update)
+	frame = make([]byte, 0, ws.FrameHeaderSize(n)+n)
+	frame = ws.AppendFrameHeader(frame, ws.OpBinary, true, n, nil)
+	h := len(frame)
+	frame = appendSync(frame, syncUpdate, update)
+	return frame, frame[h:], frame[len(frame)-len(update):]
 }
 
 func boolByte(ok bool) byte {
@@ -635,7 +660,7 @@ func (r *room) dispatch(g *gated, now int64, batch *ws.Batch) {
 		return
 	}
 	if g.body != nil {
-		if n := r.broadcast(g.body, g.from, batch); n > 0 {
+		if n := r.broadcast(g.body, g.frame, g.from, batch); n > 0 {
 			s.m.deliveries.Add(float64(n))
 			s.m.fanout.Observe(float64(now-g.recv) / 1e9)
 		}
@@ -648,8 +673,10 @@ func (r *room) dispatch(g *gated, now int64, batch *ws.Batch) {
 }
 
 // broadcast queues body for every binding but from and returns how many.
-func (r *room) broadcast(body []byte, from *binding, batch *ws.Batch) int {
-	var yframe, hframe []byte
+// frame, if not nil, is body as a WebSocket frame.
+func (r *room) broadcast(body, frame []byte, from *binding, batch *ws.Batch) int {
+	yframe := frame
+	var hframe []byte
 	n := 0
 	for b := range r.bindings {
 		if b == from {

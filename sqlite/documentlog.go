@@ -118,6 +118,16 @@ func NewDocumentLog(ctx context.Context, db *DB) (*DocumentLog, error) {
 		l.Close()
 		return nil, fmt.Errorf("document log: %w", err)
 	}
+	// A group commit dirties a leaf page per document in the batch (rows
+	// are keyed by document). With SQLite's default 2 MiB page cache a
+	// batch over a thousand documents no longer fits: the writer spills
+	// dirty pages to the WAL in the middle of the transaction and reads
+	// leaves back from the WAL on the next commit (a pread each). The write
+	// connection keeps the log's hot leaves instead.
+	if _, err := db.Writer().ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = %d", -writerCacheKiB)); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("document log: %w", err)
+	}
 	l.stop, l.done = make(chan struct{}), make(chan struct{})
 	go l.checkpoint()
 	return l, nil
@@ -257,12 +267,22 @@ func (l *DocumentLog) appendTx(ctx context.Context, rows []logRow) error {
 // appendChunk is the number of rows per insert statement.
 const appendChunk = 64
 
+// writerCacheKiB is the page cache of the write connection: room for the
+// last leaf of some thousands of documents (a 4 KiB page each) and the
+// interior pages above them.
+const writerCacheKiB = 32 << 10
+
 // insertRows is an insert of n rows that skips any row not above
 // everything stored for its document's writer (updates and snapshot); the
 // caller compares the row count to detect that.
 func insertRows(n int) string {
 	var b strings.Builder
-	b.WriteString("INSERT INTO document_log (document, writer, first_seq, last_seq, ord, data) SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6 FROM (VALUES ")
+	// OR ROLLBACK: a key collision ends the whole transaction, as the
+	// caller would anyway (it retries without the colliding documents).
+	// The default, ABORT, undoes only the failing statement, which makes
+	// SQLite keep a statement journal: a copy of every page the insert
+	// touches, written to a temporary file, on every append.
+	b.WriteString("INSERT OR ROLLBACK INTO document_log (document, writer, first_seq, last_seq, ord, data) SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6 FROM (VALUES ")
 	for i := range n {
 		if i > 0 {
 			b.WriteString(",")

@@ -121,6 +121,10 @@ type decodedUpdate struct {
 	blocks   []block
 	sections []section
 	ds       *deleteSet
+	// Backing for sections and ds in the common case of a small update
+	// (one client, a keystroke): an update then costs fewer allocations.
+	section0 [1]section
+	ds0      deleteSet
 }
 
 type section struct {
@@ -138,11 +142,13 @@ func maxBlocks(n int) int { return 1<<16 + 32*n }
 func decodeUpdate(b []byte, v2 bool) (*decodedUpdate, error) {
 	d := newDecoder(b, v2)
 	u := &decodedUpdate{}
+	u.sections = u.section0[:0]
 	readBlocks(d, u, len(b))
 	if err := d.error(); err != nil {
 		return nil, err
 	}
-	u.ds = readDeleteSet(d)
+	readDeleteSetInto(d, &u.ds0)
+	u.ds = &u.ds0
 	if err := d.error(); err != nil {
 		return nil, err
 	}

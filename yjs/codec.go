@@ -208,8 +208,9 @@ func (e *encoder) writeDsLen(n uint64) {
 	e.dsCurr += n
 }
 
-// bytes returns the encoded update. In v2 the columns come first, each
-// prefixed by its length, then the main stream without a prefix.
+// bytes returns the encoded update in a new slice (update handlers may
+// keep it; see Doc.OnUpdate). In v2 the columns come first, each prefixed
+// by its length, then the main stream without a prefix.
 func (e *encoder) bytes() ([]byte, error) {
 	if e.err != nil {
 		return nil, e.err

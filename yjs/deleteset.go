@@ -187,9 +187,15 @@ func mergeDeleteSets(dss []*deleteSet) *deleteSet {
 // sortedClients returns the entry indices ordered by descending client id,
 // the order in which yjs writes them.
 func (ds *deleteSet) sortedClients() []int {
+	if len(ds.entries) == 0 {
+		return nil // the delete set of most transactions: no allocation
+	}
 	idx := make([]int, len(ds.entries))
 	for i := range idx {
 		idx[i] = i
+	}
+	if len(idx) == 1 {
+		return idx
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return ds.entries[idx[a]].client > ds.entries[idx[b]].client })
 	return idx
@@ -214,6 +220,12 @@ func (ds *deleteSet) write(e *encoder) {
 // ranges are left out, a client listed twice gets both lists.
 func readDeleteSet(d *decoder) *deleteSet {
 	ds := &deleteSet{}
+	readDeleteSetInto(d, ds)
+	return ds
+}
+
+// readDeleteSetInto reads a delete set into ds, which must be empty.
+func readDeleteSetInto(d *decoder, ds *deleteSet) {
 	r := &d.rest
 	n := r.count(2)
 	for i := 0; i < n && r.err == nil; i++ {
@@ -238,5 +250,4 @@ func readDeleteSet(d *decoder) *deleteSet {
 		}
 		ds.entries[j].ranges = ranges
 	}
-	return ds
 }

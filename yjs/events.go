@@ -15,6 +15,9 @@ type afterTxHandler struct {
 
 // OnUpdate registers fn to receive, after each transaction that changed
 // the document, the change as a v1 update and the transaction's origin.
+// The update is encoded afresh for each transaction and never reused by
+// the document, so fn may keep it without copying; every handler receives
+// the same bytes, so none may modify them.
 func (d *Doc) OnUpdate(fn func(update []byte, origin any)) (unsubscribe func()) {
 	h := &updateHandler{fn}
 	d.onUpdate = append(d.onUpdate, h)

@@ -223,8 +223,11 @@ func (d *Doc) integrateStructs(tx *Transaction, u *decodedUpdate) *restResult {
 	}
 	var stack []*block
 	rest := map[uint64][]block{}
-	missingSV := map[uint64]uint64{}
+	var missingSV map[uint64]uint64 // made when needed: rarely
 	updateMissing := func(client, clock uint64) {
+		if missingSV == nil {
+			missingSV = map[uint64]uint64{}
+		}
 		if m, ok := missingSV[client]; !ok || m > clock {
 			missingSV[client] = clock
 		}
@@ -314,6 +317,9 @@ func (d *Doc) integrateStructs(tx *Transaction, u *decodedUpdate) *restResult {
 	}
 	if len(rest) == 0 {
 		return nil
+	}
+	if missingSV == nil {
+		missingSV = map[uint64]uint64{}
 	}
 	return &restResult{missing: missingSV, update: encodeRest(rest)}
 }

@@ -500,23 +500,24 @@ func (c *Conn) appendOwned(b []byte) {
 				continue
 			}
 		}
-		pb := chunkPool.Get().(*[]byte)
-		buf := (*pb)[:0]
+		var pb *[]byte
 		if len(b) > chunkSize {
-			// A large message gets a buffer of its own, not from the pool.
-			buf = make([]byte, 0, len(b))
-			pb = nil
+			// A large message gets a buffer of its own, not from the pool
+			// (releaseSeg returns only chunk-sized buffers). Its own
+			// variable: taking the address of buf would move buf to the
+			// heap on every call, small messages included.
+			own := make([]byte, 0, len(b))
+			pb = &own
+		} else {
+			pb = chunkPool.Get().(*[]byte)
 		}
+		buf := (*pb)[:0]
 		k := min(cap(buf), len(b))
 		buf = append(buf, b[:k]...)
 		c.owned += k
 		c.qTotal += int64(k)
 		b = b[k:]
-		if pb != nil {
-			c.out = append(c.out, seg{b: buf, pooled: pb, counted: true})
-		} else {
-			c.out = append(c.out, seg{b: buf, pooled: &buf, counted: true})
-		}
+		c.out = append(c.out, seg{b: buf, pooled: pb, counted: true})
 	}
 }
 
@@ -635,29 +636,52 @@ func (c *Conn) pendingLocked() int {
 
 func (c *Conn) consume(n int) {
 	c.wTotal += int64(n)
-	for len(c.ends) > 0 && c.ends[0] <= c.wTotal {
-		c.lastEnd = c.ends[0]
-		c.ends = c.ends[1:]
+	k := 0
+	for k < len(c.ends) && c.ends[k] <= c.wTotal {
+		c.lastEnd = c.ends[k]
+		k++
 	}
-	for n > 0 && len(c.out) > 0 {
-		s := &c.out[0]
+	i := 0
+	for n > 0 && i < len(c.out) {
+		s := &c.out[i]
 		left := len(s.b) - c.outOff
 		if n < left {
 			c.outOff += n
-			return
+			break
 		}
 		n -= left
 		c.releaseSeg(s)
-		c.out[0] = seg{}
-		c.out = c.out[1:]
+		c.out[i] = seg{}
 		c.outOff = 0
+		i++
 	}
-	if len(c.out) == 0 {
+	if i < len(c.out) {
+		c.out = c.out[i:]
+		c.ends = c.ends[k:]
+		return
+	}
+	// Everything is written. A connection that gets a few frames per
+	// flush keeps its two small slices for the next one (at some hundred
+	// thousand flushes a second, their allocation shows); a long queue
+	// gives its memory back.
+	c.outOff = 0
+	c.out = c.out[:0]
+	if cap(c.out) > keepSegs {
 		c.out = nil
-		c.outOff = 0
+	}
+	c.ends = c.ends[:0]
+	if cap(c.ends) > keepEnds {
 		c.ends = nil
 	}
 }
+
+// keepSegs and keepEnds bound the capacity a connection keeps in its
+// drained output queue: one pooled chunk, a few frame ends (some 80
+// bytes an idle connection holds).
+const (
+	keepSegs = 1
+	keepEnds = 4
+)
 
 func (c *Conn) endFrame() { c.ends = append(c.ends, c.qTotal) }
 
