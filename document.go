@@ -58,6 +58,10 @@ type DocumentQuery struct {
 	// a grant on, directly or through a folder. Empty means every document
 	// of the organization (the caller has a default access to all).
 	VisibleTo string
+	// GrantsFor, when set, fills each item's Granted with the highest role
+	// that user holds on it through grants (on the document or a folder
+	// above it), so that a list can show the caller's role on every item.
+	GrantsFor string
 	// InFolder restricts the list to documents directly in FolderID ("" is
 	// the top level).
 	InFolder      bool
@@ -75,6 +79,9 @@ type DocumentQuery struct {
 type DocumentItem struct {
 	Document
 	Favorite bool
+	// Granted is the role grants give DocumentQuery.GrantsFor (none
+	// without grants, or when the query did not ask).
+	Granted DocRole
 }
 
 // FolderQuery selects the folders directly in a parent folder.

@@ -275,22 +275,23 @@ func (a *App) Authenticate(ctx context.Context, c tandem.Credentials) (Principal
 	if token == "" {
 		token = c.SessionCookie
 	}
-	unauthorized := tandem.Errorf(tandem.CodeUnauthorized, "missing, expired or invalid credentials")
+	// Made only on the way out: most requests authenticate.
+	unauthorized := func() error { return tandem.Errorf(tandem.CodeUnauthorized, "missing, expired or invalid credentials") }
 	if token == "" || len(token) > 128 {
-		return Principal{}, unauthorized
+		return Principal{}, unauthorized()
 	}
 	now := a.now()
 	switch {
 	case strings.HasPrefix(token, prefixSession):
 		se, m, err := a.s.Accounts.SessionMembership(ctx, hashToken(token))
 		if errors.Is(err, tandem.ErrNotFound) {
-			return Principal{}, unauthorized
+			return Principal{}, unauthorized()
 		}
 		if err != nil {
 			return Principal{}, err
 		}
 		if se.State != tandem.SessionActive || !now.Before(se.ExpiresAt) {
-			return Principal{}, unauthorized
+			return Principal{}, unauthorized()
 		}
 		// Record activity at most once a minute, not on every request.
 		if now.Sub(se.LastSeenAt) > time.Minute {
@@ -303,13 +304,13 @@ func (a *App) Authenticate(ctx context.Context, c tandem.Credentials) (Principal
 	case strings.HasPrefix(token, prefixAPIToken):
 		t, m, err := a.s.Accounts.APITokenMembership(ctx, hashToken(token))
 		if errors.Is(err, tandem.ErrNotFound) {
-			return Principal{}, unauthorized
+			return Principal{}, unauthorized()
 		}
 		if err != nil {
 			return Principal{}, err
 		}
 		if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
-			return Principal{}, unauthorized
+			return Principal{}, unauthorized()
 		}
 		if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
 			if err := a.s.Accounts.TouchAPIToken(ctx, t.ID, now); err != nil && !errors.Is(err, tandem.ErrNotFound) {
@@ -318,23 +319,23 @@ func (a *App) Authenticate(ctx context.Context, c tandem.Credentials) (Principal
 		}
 		p := withMembership(Principal{Kind: KindToken, UserID: t.UserID, TokenID: t.ID, Scope: t.Scope}, m)
 		if p.Role == "" { // removed from the organization
-			return Principal{}, unauthorized
+			return Principal{}, unauthorized()
 		}
 		return p, nil
 	case strings.HasPrefix(token, prefixLink):
 		l, err := a.s.Shares.PublicLinkByHash(ctx, hashToken(token))
 		if errors.Is(err, tandem.ErrNotFound) {
-			return Principal{}, unauthorized
+			return Principal{}, unauthorized()
 		}
 		if err != nil {
 			return Principal{}, err
 		}
 		if l.RevokedAt != nil || l.ExpiresAt != nil && !now.Before(*l.ExpiresAt) {
-			return Principal{}, unauthorized
+			return Principal{}, unauthorized()
 		}
 		return Principal{Kind: KindLink, OrganizationID: l.OrganizationID, LinkDocumentID: l.DocumentID, Scope: tandem.ScopeRead}, nil
 	}
-	return Principal{}, unauthorized
+	return Principal{}, unauthorized()
 }
 
 // withMembership puts the principal in the organization of m, with its

@@ -382,7 +382,7 @@ func TestListVisibility(t *testing.T) {
 			p := w.principal(name, tg)
 			page, err := e.app.ListDocuments(ctx, p, app.ListOptions{Limit: 200})
 			must(t, err)
-			found := slices.ContainsFunc(page.Items, func(it tandem.DocumentItem) bool { return it.ID == tg.doc.ID })
+			found := slices.ContainsFunc(page.Items, func(it app.DocumentListItem) bool { return it.ID == tg.doc.ID })
 			if found != want {
 				t.Errorf("%s sees the document in lists: %v, want %v", name, found, want)
 			}
@@ -390,8 +390,12 @@ func TestListVisibility(t *testing.T) {
 				if it.OrganizationID != p.OrganizationID {
 					t.Errorf("%s sees a document of another organization", name)
 				}
-				if _, err := e.app.GetDocument(ctx, p, it.ID); err != nil {
+				v, err := e.app.GetDocument(ctx, p, it.ID)
+				if err != nil {
 					t.Errorf("%s lists %s but may not get it: %v", name, it.ID, err)
+				} else if it.Role != v.Role {
+					// A list says what opening the document says.
+					t.Errorf("%s lists %s with role %q, GetDocument says %q", name, it.ID, it.Role, v.Role)
 				}
 			}
 			folders, err := e.app.ListFolders(ctx, p, "")

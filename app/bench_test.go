@@ -11,7 +11,8 @@ import (
 // BenchmarkDocumentReads measures the two reads the App service must serve
 // fastest, on each backend: one document's metadata (authentication
 // included) and a page of 50 documents, in an organization of 1,000
-// documents, for a member (no visibility filter) and a guest (filtered
+// documents, for the owner (no visibility filter, no grants to read), a
+// member (no filter; grants raise some items' roles) and a guest (filtered
 // through grants).
 //
 //	go test -run XXX -bench DocumentReads -benchtime 2000x ./app/
@@ -21,6 +22,7 @@ func BenchmarkDocumentReads(b *testing.B) {
 			e := newEnv(b, be.open(b))
 			o := e.owner()
 			g := e.join(o, tandem.RoleGuest)
+			m := e.join(o, tandem.RoleMember)
 			folder, err := e.app.CreateFolder(ctx, o.p, "Shared", "")
 			if err != nil {
 				b.Fatal(err)
@@ -40,6 +42,15 @@ func BenchmarkDocumentReads(b *testing.B) {
 			if _, err := e.app.Share(ctx, o.p, tandem.ResourceFolder, folder.ID, g.User.ID, tandem.DocRoleViewer); err != nil {
 				b.Fatal(err)
 			}
+			// The member holds a few grants, as people do.
+			if _, err := e.app.Share(ctx, o.p, tandem.ResourceFolder, folder.ID, m.User.ID, tandem.DocRoleOwner); err != nil {
+				b.Fatal(err)
+			}
+			for _, id := range ids[len(ids)-20 : len(ids)-12] {
+				if _, err := e.app.Share(ctx, o.p, tandem.ResourceDocument, id, m.User.ID, tandem.DocRoleOwner); err != nil {
+					b.Fatal(err)
+				}
+			}
 			analyze(b, e.stores)
 			creds := tandem.Credentials{SessionCookie: o.Token}
 			b.Run("get", func(b *testing.B) {
@@ -56,7 +67,7 @@ func BenchmarkDocumentReads(b *testing.B) {
 			for _, who := range []struct {
 				name  string
 				token string
-			}{{"list50-member", o.Token}, {"list50-guest", g.Token}} {
+			}{{"list50-owner", o.Token}, {"list50-member", m.Token}, {"list50-guest", g.Token}} {
 				b.Run(who.name, func(b *testing.B) {
 					c := tandem.Credentials{SessionCookie: who.token}
 					for b.Loop() {

@@ -309,8 +309,15 @@ type ListOptions struct {
 
 // DocumentPage is a page of documents.
 type DocumentPage struct {
-	Items      []tandem.DocumentItem
+	Items      []DocumentListItem
 	NextCursor string
+}
+
+// DocumentListItem is a document of a list with the caller's role on it,
+// by the rules of DocumentRole.
+type DocumentListItem struct {
+	tandem.DocumentItem
+	Role tandem.DocRole
 }
 
 // cursor is the opaque position of a page, for one sort order.
@@ -383,14 +390,32 @@ func (a *App) ListDocuments(ctx context.Context, p Principal, o ListOptions) (Do
 	if !seesEverything(p) {
 		q.VisibleTo = p.UserID
 	}
+	// Every item's role, by DocumentRole's rules in one query: the
+	// organization role is the floor, grants (read with the list) raise
+	// it, creators own. Owners and admins own everything: no grants to read.
+	base := baseRole(p)
+	if base != tandem.DocRoleOwner {
+		q.GrantsFor = p.UserID
+	}
 	items, err := a.s.Documents.ListDocuments(ctx, q)
 	if err != nil {
 		return DocumentPage{}, err
 	}
-	page := DocumentPage{Items: items}
+	var page DocumentPage
 	if len(items) > limit {
-		page.Items = items[:limit]
 		page.NextCursor = encodeCursor(o.Sort, items[limit-1].Document)
+		items = items[:limit]
+	}
+	page.Items = make([]DocumentListItem, len(items))
+	for i, it := range items {
+		role := tandem.MaxDocRole(base, it.Granted)
+		if it.CreatedBy == p.UserID {
+			role = tandem.DocRoleOwner
+		}
+		if p.Kind == KindToken && p.Scope == tandem.ScopeRead && role.AtLeast(tandem.DocRoleCommenter) {
+			role = tandem.DocRoleViewer // as GetDocument says
+		}
+		page.Items[i] = DocumentListItem{DocumentItem: it, Role: role}
 	}
 	return page, nil
 }

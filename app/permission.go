@@ -23,17 +23,18 @@ import (
 // as for a document that does not exist, so that ids of other people's or
 // other organizations' documents reveal nothing.
 func (a *App) DocumentRole(ctx context.Context, p Principal, id string) (tandem.Document, tandem.DocRole, error) {
-	notFound := tandem.Errorf(tandem.CodeNotFound, "document not found")
+	// Made only on the way out: most callers may see the document.
+	notFound := func() error { return tandem.Errorf(tandem.CodeNotFound, "document not found") }
 	if !tandem.ValidID(id) || p.OrganizationID == "" {
-		return tandem.Document{}, tandem.DocRoleNone, notFound
+		return tandem.Document{}, tandem.DocRoleNone, notFound()
 	}
 	if p.Kind == KindLink {
 		if id != p.LinkDocumentID {
-			return tandem.Document{}, tandem.DocRoleNone, notFound
+			return tandem.Document{}, tandem.DocRoleNone, notFound()
 		}
 		d, err := a.document(ctx, p.OrganizationID, id)
 		if errors.Is(err, tandem.ErrNotFound) || err == nil && d.TrashedAt != nil {
-			return tandem.Document{}, tandem.DocRoleNone, notFound
+			return tandem.Document{}, tandem.DocRoleNone, notFound()
 		}
 		if err != nil {
 			return tandem.Document{}, tandem.DocRoleNone, err
@@ -41,7 +42,7 @@ func (a *App) DocumentRole(ctx context.Context, p Principal, id string) (tandem.
 		return d, tandem.DocRoleViewer, nil
 	}
 	if p.UserID == "" || p.Role.Rank() == 0 {
-		return tandem.Document{}, tandem.DocRoleNone, notFound
+		return tandem.Document{}, tandem.DocRoleNone, notFound()
 	}
 	if baseRole(p) == tandem.DocRoleOwner {
 		// Owners and admins own every document: no grant can change their
@@ -49,7 +50,7 @@ func (a *App) DocumentRole(ctx context.Context, p Principal, id string) (tandem.
 		// cache.
 		d, err := a.document(ctx, p.OrganizationID, id)
 		if errors.Is(err, tandem.ErrNotFound) {
-			return tandem.Document{}, tandem.DocRoleNone, notFound
+			return tandem.Document{}, tandem.DocRoleNone, notFound()
 		}
 		if err != nil {
 			return tandem.Document{}, tandem.DocRoleNone, err
@@ -58,7 +59,7 @@ func (a *App) DocumentRole(ctx context.Context, p Principal, id string) (tandem.
 	}
 	d, granted, err := a.s.Shares.DocumentAccess(ctx, p.OrganizationID, id, p.UserID)
 	if errors.Is(err, tandem.ErrNotFound) {
-		return tandem.Document{}, tandem.DocRoleNone, notFound
+		return tandem.Document{}, tandem.DocRoleNone, notFound()
 	}
 	if err != nil {
 		return tandem.Document{}, tandem.DocRoleNone, err
@@ -68,20 +69,20 @@ func (a *App) DocumentRole(ctx context.Context, p Principal, id string) (tandem.
 		role = tandem.DocRoleOwner
 	}
 	if role == tandem.DocRoleNone {
-		return tandem.Document{}, tandem.DocRoleNone, notFound
+		return tandem.Document{}, tandem.DocRoleNone, notFound()
 	}
 	return d, role, nil
 }
 
 // FolderRole is DocumentRole for folders, by the same rules.
 func (a *App) FolderRole(ctx context.Context, p Principal, id string) (tandem.Folder, tandem.DocRole, error) {
-	notFound := tandem.Errorf(tandem.CodeNotFound, "folder not found")
+	notFound := func() error { return tandem.Errorf(tandem.CodeNotFound, "folder not found") }
 	if !tandem.ValidID(id) || p.Kind == KindLink || p.UserID == "" || p.Role.Rank() == 0 {
-		return tandem.Folder{}, tandem.DocRoleNone, notFound
+		return tandem.Folder{}, tandem.DocRoleNone, notFound()
 	}
 	f, granted, err := a.s.Shares.FolderAccess(ctx, p.OrganizationID, id, p.UserID)
 	if errors.Is(err, tandem.ErrNotFound) {
-		return tandem.Folder{}, tandem.DocRoleNone, notFound
+		return tandem.Folder{}, tandem.DocRoleNone, notFound()
 	}
 	if err != nil {
 		return tandem.Folder{}, tandem.DocRoleNone, err
@@ -91,7 +92,7 @@ func (a *App) FolderRole(ctx context.Context, p Principal, id string) (tandem.Fo
 		role = tandem.DocRoleOwner
 	}
 	if role == tandem.DocRoleNone {
-		return tandem.Folder{}, tandem.DocRoleNone, notFound
+		return tandem.Folder{}, tandem.DocRoleNone, notFound()
 	}
 	return f, role, nil
 }

@@ -14,6 +14,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -131,6 +132,7 @@ type call struct {
 	api *API
 	// cookie is true when the principal came from the session cookie.
 	cookie bool
+	params url.Values // see queryValues
 }
 
 // result is what a handler answers: a status and a JSON body (nil for

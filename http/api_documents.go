@@ -20,7 +20,7 @@ func (api *API) listDocuments(c *call) (result, error) {
 	if o.FavoritesOnly, err = c.queryBool("favorites"); err != nil {
 		return result{}, err
 	}
-	if c.r.URL.Query().Has("folder_id") {
+	if c.queryValues().Has("folder_id") {
 		f := c.query("folder_id")
 		if f == "root" {
 			f = ""
@@ -36,14 +36,21 @@ func (api *API) listDocuments(c *call) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
+	return ok(documentPage{page})
+}
+
+// toDocumentPage is the JSON of a page of documents. The list handler
+// writes the same bytes straight from the page (documentPage).
+func toDocumentPage(page app.DocumentPage) documentPageJSON {
 	out := documentPageJSON{Items: make([]documentJSON, 0, len(page.Items)), NextCursor: optional(page.NextCursor)}
 	for _, it := range page.Items {
 		j := toDocument(it.Document)
 		fav := it.Favorite
 		j.Favorite = &fav
+		j.Role = optional(string(it.Role))
 		out.Items = append(out.Items, j)
 	}
-	return ok(out)
+	return out
 }
 
 func (api *API) createDocument(c *call) (result, error) {

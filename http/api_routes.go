@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -77,7 +78,7 @@ func (api *API) table() []*route {
 			body: invitationTokenRequest{}, status: 200, resp: membershipJSON{}, errors: errsAuth, h: api.joinInvitation},
 
 		// Documents.
-		{method: "GET", path: "/documents", id: "listDocuments", tag: "documents", access: principal, summary: "Documents the caller may view, a page at a time",
+		{method: "GET", path: "/documents", id: "listDocuments", tag: "documents", access: principal, summary: "Documents the caller may view, a page at a time, each with the caller's role",
 			query: append([]param{
 				{"folder_id", "string", `only documents directly in this folder; "root" for the top level`},
 				{"created_by", "string", "only documents this user created"},
@@ -160,7 +161,7 @@ func (api *API) table() []*route {
 // Query parameters.
 
 func (c *call) queryInt(name string) (int, error) {
-	v := c.r.URL.Query().Get(name)
+	v := c.query(name)
 	if v == "" {
 		return 0, nil
 	}
@@ -172,7 +173,7 @@ func (c *call) queryInt(name string) (int, error) {
 }
 
 func (c *call) queryBool(name string) (bool, error) {
-	switch c.r.URL.Query().Get(name) {
+	switch c.query(name) {
 	case "", "false", "0":
 		return false, nil
 	case "true", "1":
@@ -182,7 +183,7 @@ func (c *call) queryBool(name string) (bool, error) {
 }
 
 func (c *call) queryTime(name string) (time.Time, error) {
-	v := c.r.URL.Query().Get(name)
+	v := c.query(name)
 	if v == "" {
 		return time.Time{}, nil
 	}
@@ -193,7 +194,17 @@ func (c *call) queryTime(name string) (time.Time, error) {
 	return t, nil
 }
 
-func (c *call) query(name string) string { return c.r.URL.Query().Get(name) }
+func (c *call) query(name string) string { return c.queryValues().Get(name) }
+
+// queryValues is the request's query string, parsed once per request:
+// URL.Query parses it again on every call, and a list reads up to nine
+// parameters.
+func (c *call) queryValues() url.Values {
+	if c.params == nil {
+		c.params = c.r.URL.Query()
+	}
+	return c.params
+}
 
 func (c *call) path(name string) string { return c.r.PathValue(name) }
 

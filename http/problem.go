@@ -59,7 +59,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 			jsonBuffers.Put(buf)
 		}
 	}()
-	if err := json.NewEncoder(buf).Encode(v); err != nil {
+	var err error
+	if a, ok := v.(jsonAppender); ok {
+		var b []byte
+		if b, err = a.appendJSON(buf.AvailableBuffer()); err == nil {
+			buf.Write(append(b, '\n'))
+		}
+	} else {
+		err = json.NewEncoder(buf).Encode(v)
+	}
+	if err != nil {
 		// A value that cannot be encoded is a bug; say so rather than
 		// send half a body.
 		buf.Reset()

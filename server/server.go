@@ -63,6 +63,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Serve
 		return nil, err
 	}
 	s.HTTP = thttp.NewServer(logger, s.registry)
+	// Without an exporter no span is ever recorded: requests skip the
+	// span machinery (incoming trace context still reaches the logs).
+	s.HTTP.TraceRequests(cfg.OTLPEndpoint != "")
 
 	st, err := openStorage(ctx, cfg, storageOptions{Migrate: cfg.MigrateOnStart, Serve: true, Registry: s.registry, Logger: logger})
 	if err != nil {

@@ -265,4 +265,12 @@ CREATE TABLE idempotency_keys (
 	PRIMARY KEY (organization_id, user_id, key)
 );
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+`, `
+-- A user's grants, covering: document lists read them once per page (which
+-- documents and folders, with what role) and probe the result per row.
+-- With only (organization_id, user_id, resource_type) SQLite read them
+-- through the primary key instead, which covers resource_id: every
+-- document grant of the organization, on every page.
+CREATE INDEX grants_user_resource ON grants (organization_id, user_id, resource_type, resource_id, role);
+DROP INDEX grants_user;
 `}

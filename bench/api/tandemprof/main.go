@@ -38,13 +38,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, "tandemprof:", err)
 		os.Exit(1)
 	}
-	logger := telemetry.NewLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat)
+	// The same buffered logger as cmd/tandem: an unbuffered one would put
+	// a write system call per access-log line into the profile.
+	logger, logw := telemetry.NewBufferedLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.New(ctx, cfg, logger)
 	if err == nil {
 		err = srv.Run(ctx, nil)
 	}
+	logw.Close()
 	pprof.StopCPUProfile()
 	f.Close()
 	if p := os.Getenv("TANDEM_MEMPROFILE"); p != "" {
