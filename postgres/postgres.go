@@ -27,9 +27,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return OpenConfig(ctx, cfg)
 }
 
-// OpenConfig is Open with a parsed pool configuration.
+// OpenConfig is Open with a parsed pool configuration. The pool traces its
+// statements (see queryTracer), besides any tracer cfg has.
 func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pool, err := pgxpool.NewWithConfig(ctx, traced(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}

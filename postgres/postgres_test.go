@@ -56,7 +56,7 @@ var schemaSeq atomic.Int64
 // openSchema opens the test database with a fresh schema of its own on the
 // search path, so that every test starts empty without the cost of a new
 // database.
-func openSchema(t *testing.T) *DB {
+func openSchema(t testing.TB) *DB {
 	t.Helper()
 	ctx := context.Background()
 	schema := fmt.Sprintf("t%d", schemaSeq.Add(1))

@@ -104,7 +104,7 @@ func OpenReplica(ctx context.Context, primary *DB, dsn string, opts ReplicaOptio
 	if err != nil {
 		return nil, fmt.Errorf("postgres replica: parse DSN: %w", err)
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pool, err := pgxpool.NewWithConfig(ctx, traced(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("postgres replica: %w", err)
 	}

@@ -35,8 +35,13 @@ func MigrateAppStore(ctx context.Context, db *DB) error {
 // NewAppStore returns the App service's stores on an already migrated db.
 // Reads go to the reader pool, writes to the single writer connection.
 func NewAppStore(db *DB) *AppStore {
+	return &AppStore{sqlstore.New(newAppDB(db), dialect{})}
+}
+
+func newAppDB(db *DB) *appDB {
 	a := &appDB{db: db, read: newStmts(db.Reader()), write: newStmts(db.Writer())}
-	return &AppStore{sqlstore.New(a, dialect{})}
+	a.read.attrs, a.write.attrs = db.attrs, db.attrs
+	return a
 }
 
 // appDB adapts a DB to sqlstore.DB.

@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"sync"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/tandem-docs/tandem/sqlstore"
+	"github.com/tandem-docs/tandem/telemetry/dbtrace"
 )
 
 // stmts keeps the prepared statements of one pool, by SQL text. SQLite
@@ -16,10 +19,11 @@ import (
 // have a few hundred combinations), so the cache is bounded: past max
 // texts, further ones run unprepared.
 type stmts struct {
-	db  *sql.DB
-	max int
-	mu  sync.RWMutex
-	m   map[string]*sql.Stmt
+	db    *sql.DB
+	attrs []attribute.KeyValue // of the pool's spans
+	max   int
+	mu    sync.RWMutex
+	m     map[string]*sql.Stmt
 }
 
 const maxStmts = 1000
@@ -69,7 +73,42 @@ func (c *stmts) get(ctx context.Context, query string) (*sql.Stmt, error) {
 // poolQuerier runs statements on a pool.
 type poolQuerier struct{ c *stmts }
 
+// Exec, Query and QueryRow of the queriers make a span of the statement
+// when ctx is traced (see trace.go); with tracing off they cost a context
+// lookup.
+
 func (q poolQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if !dbtrace.Traced(ctx) {
+		return q.exec(ctx, query, args)
+	}
+	ctx, span := dbtrace.StartQuery(ctx, traceScope, query, q.c.attrs...)
+	n, err := q.exec(ctx, query, args)
+	endSpan(span, err)
+	return n, err
+}
+
+func (q poolQuerier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	if !dbtrace.Traced(ctx) {
+		return q.query(ctx, query, args)
+	}
+	ctx, span := dbtrace.StartQuery(ctx, traceScope, query, q.c.attrs...)
+	rows, err := q.query(ctx, query, args)
+	if err != nil {
+		endSpan(span, err)
+		return nil, err
+	}
+	return tracedRows{rows, span}, nil
+}
+
+func (q poolQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	if !dbtrace.Traced(ctx) {
+		return q.queryRow(ctx, query, args)
+	}
+	ctx, span := dbtrace.StartQuery(ctx, traceScope, query, q.c.attrs...)
+	return tracedRow{q.queryRow(ctx, query, args), span}
+}
+
+func (q poolQuerier) exec(ctx context.Context, query string, args []any) (int64, error) {
 	st, err := q.c.get(ctx, query)
 	if err != nil {
 		return 0, err
@@ -83,7 +122,7 @@ func (q poolQuerier) Exec(ctx context.Context, query string, args ...any) (int64
 	return affected(res, err)
 }
 
-func (q poolQuerier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+func (q poolQuerier) query(ctx context.Context, query string, args []any) (sqlstore.Rows, error) {
 	st, err := q.c.get(ctx, query)
 	if err != nil {
 		return nil, err
@@ -100,7 +139,7 @@ func (q poolQuerier) Query(ctx context.Context, query string, args ...any) (sqls
 	return sqlRows{rows}, nil
 }
 
-func (q poolQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+func (q poolQuerier) queryRow(ctx context.Context, query string, args []any) sqlstore.Row {
 	st, err := q.c.get(ctx, query)
 	if err != nil {
 		return errRow{err}
@@ -128,6 +167,37 @@ func (q txQuerier) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (q txQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if !dbtrace.Traced(ctx) {
+		return q.exec(ctx, query, args)
+	}
+	ctx, span := dbtrace.StartQuery(ctx, traceScope, query, q.c.attrs...)
+	n, err := q.exec(ctx, query, args)
+	endSpan(span, err)
+	return n, err
+}
+
+func (q txQuerier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	if !dbtrace.Traced(ctx) {
+		return q.query(ctx, query, args)
+	}
+	ctx, span := dbtrace.StartQuery(ctx, traceScope, query, q.c.attrs...)
+	rows, err := q.query(ctx, query, args)
+	if err != nil {
+		endSpan(span, err)
+		return nil, err
+	}
+	return tracedRows{rows, span}, nil
+}
+
+func (q txQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	if !dbtrace.Traced(ctx) {
+		return q.queryRow(ctx, query, args)
+	}
+	ctx, span := dbtrace.StartQuery(ctx, traceScope, query, q.c.attrs...)
+	return tracedRow{q.queryRow(ctx, query, args), span}
+}
+
+func (q txQuerier) exec(ctx context.Context, query string, args []any) (int64, error) {
 	var res sql.Result
 	var err error
 	if st := q.stmt(ctx, query); st != nil {
@@ -138,7 +208,7 @@ func (q txQuerier) Exec(ctx context.Context, query string, args ...any) (int64, 
 	return affected(res, err)
 }
 
-func (q txQuerier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+func (q txQuerier) query(ctx context.Context, query string, args []any) (sqlstore.Rows, error) {
 	var rows *sql.Rows
 	var err error
 	if st := q.stmt(ctx, query); st != nil {
@@ -152,7 +222,7 @@ func (q txQuerier) Query(ctx context.Context, query string, args ...any) (sqlsto
 	return sqlRows{rows}, nil
 }
 
-func (q txQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+func (q txQuerier) queryRow(ctx context.Context, query string, args []any) sqlstore.Row {
 	if st := q.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

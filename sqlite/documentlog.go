@@ -167,7 +167,9 @@ func (l *DocumentLog) Close() error {
 var errCollision = errors.New("collision")
 
 // Append implements tandem.DocumentLog.
-func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) error {
+func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) (err error) {
+	ctx, span := l.db.operation(ctx, "DocumentLog.Append", "")
+	defer span.end(&err)
 	if len(entries) == 0 {
 		return nil
 	}
@@ -399,7 +401,9 @@ func (l *DocumentLog) read(ctx context.Context, document string, after tandem.Lo
 }
 
 // Load implements tandem.DocumentLog.
-func (l *DocumentLog) Load(ctx context.Context, document string) (tandem.DocumentState, error) {
+func (l *DocumentLog) Load(ctx context.Context, document string) (_ tandem.DocumentState, err error) {
+	ctx, span := l.db.operation(ctx, "DocumentLog.Load", document)
+	defer span.end(&err)
 	if document == "" {
 		return tandem.DocumentState{}, tandem.Invalid("document", "empty document key")
 	}
@@ -411,7 +415,9 @@ func (l *DocumentLog) Load(ctx context.Context, document string) (tandem.Documen
 }
 
 // ReadSince implements tandem.DocumentLog.
-func (l *DocumentLog) ReadSince(ctx context.Context, document string, after tandem.LogPosition) (tandem.DocumentState, error) {
+func (l *DocumentLog) ReadSince(ctx context.Context, document string, after tandem.LogPosition) (_ tandem.DocumentState, err error) {
+	ctx, span := l.db.operation(ctx, "DocumentLog.ReadSince", document)
+	defer span.end(&err)
 	if document == "" {
 		return tandem.DocumentState{}, tandem.Invalid("document", "empty document key")
 	}
@@ -426,7 +432,9 @@ func (l *DocumentLog) ReadSince(ctx context.Context, document string, after tand
 }
 
 // Heads implements tandem.DocumentLog.
-func (l *DocumentLog) Heads(ctx context.Context, documents []string) (map[string]tandem.LogPosition, error) {
+func (l *DocumentLog) Heads(ctx context.Context, documents []string) (_ map[string]tandem.LogPosition, err error) {
+	ctx, span := l.db.operation(ctx, "DocumentLog.Heads", "")
+	defer span.end(&err)
 	out := make(map[string]tandem.LogPosition, len(documents))
 	if len(documents) == 0 {
 		return out, nil
@@ -469,7 +477,9 @@ func (l *DocumentLog) Heads(ctx context.Context, documents []string) (map[string
 }
 
 // Compact implements tandem.DocumentLog.
-func (l *DocumentLog) Compact(ctx context.Context, document string, through tandem.LogPosition, snapshot []byte) error {
+func (l *DocumentLog) Compact(ctx context.Context, document string, through tandem.LogPosition, snapshot []byte) (err error) {
+	ctx, span := l.db.operation(ctx, "DocumentLog.Compact", document)
+	defer span.end(&err)
 	switch {
 	case document == "":
 		return tandem.Invalid("document", "empty document key")
@@ -593,7 +603,9 @@ func (l *DocumentLog) Compact(ctx context.Context, document string, through tand
 }
 
 // Delete implements tandem.DocumentLog.
-func (l *DocumentLog) Delete(ctx context.Context, document string) error {
+func (l *DocumentLog) Delete(ctx context.Context, document string) (err error) {
+	ctx, span := l.db.operation(ctx, "DocumentLog.Delete", document)
+	defer span.end(&err)
 	if document == "" {
 		return tandem.Invalid("document", "empty document key")
 	}

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"go.opentelemetry.io/otel/attribute"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
@@ -25,6 +26,7 @@ type DB struct {
 	path  string
 	write *sql.DB
 	read  *sql.DB
+	attrs []attribute.KeyValue // of its spans
 }
 
 // Open opens (creating if needed) the database file at path in WAL mode with
@@ -67,7 +69,7 @@ func Open(path string) (*DB, error) {
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return &DB{path: path, write: write, read: read}, nil
+	return &DB{path: path, write: write, read: read, attrs: traceAttrs(path)}, nil
 }
 
 // Path is the database file's path.
