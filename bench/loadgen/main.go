@@ -183,7 +183,10 @@ type client struct {
 const ring = 1 << 12
 
 func (g *gen) newClient(doc string, id uint64) *client {
-	c := &client{g: g, id: id, doc: doc, sent: make([]atomic.Int64, ring)}
+	// The first server by default; setup spreads the load clients over
+	// all of -addr.
+	first, _, _ := strings.Cut(*addr, ",")
+	c := &client{g: g, id: id, doc: doc, addr: first, sent: make([]atomic.Int64, ring)}
 	if g.hp {
 		c.prefix = appendVarString(nil, doc)
 	}
