@@ -248,8 +248,12 @@ try {
     // Undo takes back the last change only. The undo manager groups changes
     // less than 500 ms apart by the page's clock, and on a loaded machine the
     // page may handle queued keystrokes late: leave a wide margin.
+    // The margins count from when the page shows the text, not from when
+    // the keys were sent.
+    await waitText(a, 'go test ./...', 5000)
     await a.waitForTimeout(1500)
     await a.keyboard.type('oops')
+    await waitText(a, 'oops', 5000)
     await a.waitForTimeout(1500)
     await a.keyboard.press('Control+z')
     check(!(await editorText(a)).includes('oops'), 'undo took the typing back')
