@@ -50,8 +50,12 @@ type appDB struct {
 	read, write *stmts
 }
 
-func (a *appDB) Reader() sqlstore.Querier { return poolQuerier{a.read} }
-func (a *appDB) Writer() sqlstore.Querier { return poolQuerier{a.write} }
+func (a *appDB) Reader() sqlstore.Querier { return a.querier(a.read) }
+func (a *appDB) Writer() sqlstore.Querier { return a.querier(a.write) }
+
+func (a *appDB) querier(c *stmts) sqlstore.Querier {
+	return tracedQuerier[poolQuerier]{poolQuerier{c}, c.attrs}
+}
 
 // Tx runs fn in a transaction on the writer. SQLite has a single writer
 // and the writer begins transactions IMMEDIATE, so the transaction is
@@ -63,7 +67,7 @@ func (a *appDB) Tx(ctx context.Context, fn func(q sqlstore.Querier) error) error
 		return err
 	}
 	defer tx.Rollback()
-	if err := fn(txQuerier{tx, a.write}); err != nil {
+	if err := fn(tracedQuerier[txQuerier]{txQuerier{tx, a.write}, a.write.attrs}); err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -73,41 +73,6 @@ func (c *stmts) get(ctx context.Context, query string) (*sql.Stmt, error) {
 // poolQuerier runs statements on a pool.
 type poolQuerier struct{ c *stmts }
 
-// Exec, Query and QueryRow of the queriers make a span of the statement
-// when ctx is traced (see trace.go); with tracing off they cost a context
-// lookup.
-
-func (q poolQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	if !dbtrace.Traced(ctx) {
-		return q.exec(ctx, query, args)
-	}
-	ctx, span := dbtrace.StartQuery(ctx, traceScope, query, q.c.attrs...)
-	n, err := q.exec(ctx, query, args)
-	endSpan(span, err)
-	return n, err
-}
-
-func (q poolQuerier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-	if !dbtrace.Traced(ctx) {
-		return q.query(ctx, query, args)
-	}
-	ctx, span := dbtrace.StartQuery(ctx, traceScope, query, q.c.attrs...)
-	rows, err := q.query(ctx, query, args)
-	if err != nil {
-		endSpan(span, err)
-		return nil, err
-	}
-	return tracedRows{rows, span}, nil
-}
-
-func (q poolQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
-	if !dbtrace.Traced(ctx) {
-		return q.queryRow(ctx, query, args)
-	}
-	ctx, span := dbtrace.StartQuery(ctx, traceScope, query, q.c.attrs...)
-	return tracedRow{q.queryRow(ctx, query, args), span}
-}
-
 func (q poolQuerier) exec(ctx context.Context, query string, args []any) (int64, error) {
 	st, err := q.c.get(ctx, query)
 	if err != nil {
@@ -166,37 +131,6 @@ func (q txQuerier) stmt(ctx context.Context, query string) *sql.Stmt {
 	return nil
 }
 
-func (q txQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	if !dbtrace.Traced(ctx) {
-		return q.exec(ctx, query, args)
-	}
-	ctx, span := dbtrace.StartQuery(ctx, traceScope, query, q.c.attrs...)
-	n, err := q.exec(ctx, query, args)
-	endSpan(span, err)
-	return n, err
-}
-
-func (q txQuerier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-	if !dbtrace.Traced(ctx) {
-		return q.query(ctx, query, args)
-	}
-	ctx, span := dbtrace.StartQuery(ctx, traceScope, query, q.c.attrs...)
-	rows, err := q.query(ctx, query, args)
-	if err != nil {
-		endSpan(span, err)
-		return nil, err
-	}
-	return tracedRows{rows, span}, nil
-}
-
-func (q txQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
-	if !dbtrace.Traced(ctx) {
-		return q.queryRow(ctx, query, args)
-	}
-	ctx, span := dbtrace.StartQuery(ctx, traceScope, query, q.c.attrs...)
-	return tracedRow{q.queryRow(ctx, query, args), span}
-}
-
 func (q txQuerier) exec(ctx context.Context, query string, args []any) (int64, error) {
 	var res sql.Result
 	var err error
@@ -227,6 +161,52 @@ func (q txQuerier) queryRow(ctx context.Context, query string, args []any) sqlst
 		return st.QueryRowContext(ctx, args...)
 	}
 	return q.tx.QueryRowContext(ctx, query, args...)
+}
+
+// rawQuerier is a querier without tracing: poolQuerier or txQuerier.
+type rawQuerier interface {
+	exec(ctx context.Context, query string, args []any) (int64, error)
+	query(ctx context.Context, query string, args []any) (sqlstore.Rows, error)
+	queryRow(ctx context.Context, query string, args []any) sqlstore.Row
+}
+
+// tracedQuerier is the sqlstore.Querier of a raw querier: it makes a span
+// of each statement when ctx is traced (see trace.go); with tracing off a
+// statement costs a context lookup.
+type tracedQuerier[Q rawQuerier] struct {
+	q     Q
+	attrs []attribute.KeyValue // of the database's spans
+}
+
+func (t tracedQuerier[Q]) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if !dbtrace.Traced(ctx) {
+		return t.q.exec(ctx, query, args)
+	}
+	ctx, span := dbtrace.StartQuery(ctx, traceScope, query, t.attrs...)
+	n, err := t.q.exec(ctx, query, args)
+	endSpan(span, err)
+	return n, err
+}
+
+func (t tracedQuerier[Q]) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	if !dbtrace.Traced(ctx) {
+		return t.q.query(ctx, query, args)
+	}
+	ctx, span := dbtrace.StartQuery(ctx, traceScope, query, t.attrs...)
+	rows, err := t.q.query(ctx, query, args)
+	if err != nil {
+		endSpan(span, err)
+		return nil, err
+	}
+	return tracedRows{rows, span}, nil
+}
+
+func (t tracedQuerier[Q]) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	if !dbtrace.Traced(ctx) {
+		return t.q.queryRow(ctx, query, args)
+	}
+	ctx, span := dbtrace.StartQuery(ctx, traceScope, query, t.attrs...)
+	return tracedRow{t.q.queryRow(ctx, query, args), span}
 }
 
 func affected(res sql.Result, err error) (int64, error) {

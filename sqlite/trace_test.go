@@ -208,7 +208,7 @@ func BenchmarkQuerierTracingOff(b *testing.B) {
 	if _, err := db.Writer().Exec(`CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'one')`); err != nil {
 		b.Fatal(err)
 	}
-	q := poolQuerier{newStmts(db.Reader())}
+	q := tracedQuerier[poolQuerier]{poolQuerier{newStmts(db.Reader())}, nil}
 	type key int
 	ctx := context.WithValue(context.Background(), key(1), "request id")
 	ctx = trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}}))
@@ -218,7 +218,7 @@ func BenchmarkQuerierTracingOff(b *testing.B) {
 		name string
 		run  func() error
 	}{
-		{"direct", func() error { var v string; return q.queryRow(ctx, query, []any{1}).Scan(&v) }},
+		{"direct", func() error { var v string; return q.q.queryRow(ctx, query, []any{1}).Scan(&v) }},
 		{"querier", func() error { var v string; return q.QueryRow(ctx, query, 1).Scan(&v) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
