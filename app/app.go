@@ -60,6 +60,14 @@ type Config struct {
 	// joins through an invitation.
 	OpenSignUp bool
 
+	// CredentialTTL is how long an instance may go on answering from what a
+	// session or API token resolved to without reading it again, when a
+	// change to it was published but never reached this instance (Redis
+	// lost it). Changes heard, and every change made on this instance, take
+	// effect at once. Default one second; negative: read every request's
+	// credential from the store.
+	CredentialTTL time.Duration
+
 	SessionIdle     time.Duration // default 14 days without use
 	SessionLifetime time.Duration // default 90 days in all
 	InvitationTTL   time.Duration // default 7 days
@@ -88,6 +96,8 @@ type App struct {
 	dummy   string // a hash to verify against when the account does not exist
 	log     *slog.Logger
 	changes tandem.PermissionChanges
+	creds   *credentialCache // nil when off
+	stop    func()           // ends the subscription that clears creds
 	// logKey keys the hashes that stand for email addresses in logs.
 	logKey [32]byte
 }
@@ -144,10 +154,23 @@ func New(cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.CredentialTTL == 0 {
+		cfg.CredentialTTL = time.Second
+	}
 	a := &App{s: cfg.Stores, cfg: cfg, log: cfg.Logger, changes: cfg.Changes,
-		hasher: newHasher(cfg.Password, cfg.MaxConcurrentHashes)}
+		hasher: newHasher(cfg.Password, cfg.MaxConcurrentHashes), stop: func() {}}
+	if cfg.CredentialTTL > 0 {
+		creds := newCredentialCache(cfg.CredentialTTL)
+		stop, err := cfg.Changes.Subscribe(creds.changed)
+		if err != nil {
+			return nil, err
+		}
+		a.creds, a.stop = creds, stop
+		a.changes = clearingChanges{cfg.Changes, creds}
+	}
 	dummy, err := a.hasher.hash(context.Background(), secret(16))
 	if err != nil {
+		a.stop()
 		return nil, err
 	}
 	a.dummy = dummy
@@ -158,6 +181,25 @@ func New(cfg Config) (*App, error) {
 // Changes is where permission changes are published; the realtime service
 // subscribes to it.
 func (a *App) Changes() tandem.PermissionChanges { return a.changes }
+
+// Close ends the App's own subscription to permission changes.
+func (a *App) Close() { a.stop() }
+
+// clearingChanges hands every subscriber a change only after the App's
+// credential cache has dropped what the change may have made stale: the
+// realtime service re-checks its connections through Authenticate when it
+// hears one, and must not be answered from the cache it is racing with.
+type clearingChanges struct {
+	tandem.PermissionChanges
+	creds *credentialCache
+}
+
+func (c clearingChanges) Subscribe(fn func(tandem.PermissionChange)) (func(), error) {
+	return c.PermissionChanges.Subscribe(func(ch tandem.PermissionChange) {
+		c.creds.changed(ch)
+		fn(ch)
+	})
+}
 
 // now is the current time at the precision the stores keep.
 func (a *App) now() time.Time { return a.cfg.Now().UTC().Truncate(time.Microsecond) }

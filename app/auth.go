@@ -283,39 +283,61 @@ func (a *App) Authenticate(ctx context.Context, c tandem.Credentials) (Principal
 	now := a.now()
 	switch {
 	case strings.HasPrefix(token, prefixSession):
-		se, m, err := a.s.Accounts.SessionMembership(ctx, hashToken(token))
-		if errors.Is(err, tandem.ErrNotFound) {
-			return Principal{}, unauthorized()
-		}
-		if err != nil {
-			return Principal{}, err
-		}
-		if se.State != tandem.SessionActive || !now.Before(se.ExpiresAt) {
-			return Principal{}, unauthorized()
+		hash := hashToken(token)
+		cr, gen, cached := a.creds.get(hash, now)
+		se, m := cr.session, cr.membership
+		if !cached || se.State != tandem.SessionActive || !now.Before(se.ExpiresAt) {
+			// A refusal is never answered from the cache: the database
+			// has the last word (a session it extended meanwhile).
+			var err error
+			se, m, err = a.s.Accounts.SessionMembership(ctx, hash)
+			if errors.Is(err, tandem.ErrNotFound) {
+				return Principal{}, unauthorized()
+			}
+			if err != nil {
+				return Principal{}, err
+			}
+			if se.State != tandem.SessionActive || !now.Before(se.ExpiresAt) {
+				return Principal{}, unauthorized()
+			}
+			a.creds.put(hash, gen, now, credential{session: se, membership: m})
 		}
 		// Record activity at most once a minute, not on every request.
 		if now.Sub(se.LastSeenAt) > time.Minute {
-			if err := a.s.Accounts.TouchSession(ctx, se.ID, now, a.sessionExpiry(se.CreatedAt, now)); err != nil && !errors.Is(err, tandem.ErrNotFound) {
+			expires := a.sessionExpiry(se.CreatedAt, now)
+			if err := a.s.Accounts.TouchSession(ctx, se.ID, now, expires); err != nil && !errors.Is(err, tandem.ErrNotFound) {
 				return Principal{}, err
 			}
+			a.creds.touched(hash, func(c *credential) { c.session.LastSeenAt, c.session.ExpiresAt = now, expires })
 		}
 		p := Principal{Kind: KindSession, UserID: se.UserID, SessionID: se.ID, Scope: tandem.ScopeReadWrite}
 		return withMembership(p, m), nil
 	case strings.HasPrefix(token, prefixAPIToken):
-		t, m, err := a.s.Accounts.APITokenMembership(ctx, hashToken(token))
-		if errors.Is(err, tandem.ErrNotFound) {
-			return Principal{}, unauthorized()
-		}
-		if err != nil {
-			return Principal{}, err
-		}
-		if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
-			return Principal{}, unauthorized()
+		hash := hashToken(token)
+		cr, gen, cached := a.creds.get(hash, now)
+		t, m := cr.token, cr.membership
+		if !cached || t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
+			var err error
+			t, m, err = a.s.Accounts.APITokenMembership(ctx, hash)
+			if errors.Is(err, tandem.ErrNotFound) {
+				return Principal{}, unauthorized()
+			}
+			if err != nil {
+				return Principal{}, err
+			}
+			if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
+				return Principal{}, unauthorized()
+			}
+			if withMembership(Principal{}, m).Role == "" { // removed from the organization
+				return Principal{}, unauthorized()
+			}
+			a.creds.put(hash, gen, now, credential{token: t, membership: m})
 		}
 		if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
 			if err := a.s.Accounts.TouchAPIToken(ctx, t.ID, now); err != nil && !errors.Is(err, tandem.ErrNotFound) {
 				return Principal{}, err
 			}
+			a.creds.touched(hash, func(c *credential) { c.token.LastUsedAt = &now })
 		}
 		p := withMembership(Principal{Kind: KindToken, UserID: t.UserID, TokenID: t.ID, Scope: t.Scope}, m)
 		if p.Role == "" { // removed from the organization
@@ -477,6 +499,8 @@ func (a *App) SwitchOrganization(ctx context.Context, p Principal, organizationI
 	if err := a.s.Accounts.SetSessionOrganization(ctx, p.SessionID, organizationID); err != nil {
 		return Principal{}, err
 	}
+	// Instances that remember the session in the old organization forget it.
+	a.publish(ctx, tandem.PermissionChange{UserID: p.UserID})
 	q := p
 	q.OrganizationID, q.Role, q.DefaultAccess = "", "", ""
 	return withMembership(q, m), nil

@@ -54,13 +54,13 @@ func (a *App) UpdateOrganization(ctx context.Context, p Principal, u Organizatio
 			return tandem.Organization{}, err
 		}
 	}
-	lowered := false
+	changed := false
 	if u.DefaultAccess != nil {
 		r := *u.DefaultAccess
 		if r != tandem.DocRoleNone && !r.Valid() || r == tandem.DocRoleOwner {
 			return tandem.Organization{}, tandem.Invalid("default_access", `default access is "", "viewer", "commenter" or "editor"`)
 		}
-		lowered = r.Rank() < org.DefaultAccess.Rank()
+		changed = r != org.DefaultAccess
 		org.DefaultAccess = r
 	}
 	if err := a.s.Organizations.UpdateOrganization(ctx, org); err != nil {
@@ -68,7 +68,9 @@ func (a *App) UpdateOrganization(ctx context.Context, p Principal, u Organizatio
 	}
 	a.audit(ctx, org.ID, p.UserID, p.IP, tandem.AuditOrganizationUpdate, "organization", org.ID,
 		map[string]string{"name": org.Name, "default_access": string(org.DefaultAccess)})
-	if lowered {
+	if changed {
+		// Raised too: instances drop the old default from their
+		// credential caches.
 		a.publish(ctx, tandem.PermissionChange{OrganizationID: org.ID})
 	}
 	return org, nil
@@ -315,9 +317,9 @@ func (a *App) SetRole(ctx context.Context, p Principal, userID string, role tand
 	}
 	a.audit(ctx, p.OrganizationID, p.UserID, p.IP, tandem.AuditRoleChanged, "user", userID,
 		map[string]string{"from": string(m.Role), "to": string(role)})
-	if role.Rank() < m.Role.Rank() {
-		a.publish(ctx, tandem.PermissionChange{OrganizationID: p.OrganizationID, UserID: userID})
-	}
+	// A raised role is published too: instances that remember the old one
+	// for their credential cache drop it.
+	a.publish(ctx, tandem.PermissionChange{OrganizationID: p.OrganizationID, UserID: userID})
 	return nil
 }
 

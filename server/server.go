@@ -110,6 +110,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Serve
 			EditAuthorized: s.touch.record}); err != nil {
 			return nil, err
 		}
+		s.closers = append(s.closers, func() error { s.App.Close(); return nil })
 		s.touch.changed = s.App.ContentChanged
 	}
 	if cfg.Has(config.RoleRT) {
@@ -143,7 +144,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Serve
 		a := s.App
 		if a == nil {
 			// The trash purge invalidates the cached documents it deletes.
-			if a, err = app.New(app.Config{Stores: st.stores, Content: s.content, Logger: logger, DocumentCache: docCache}); err != nil {
+			// It authenticates no one: no credential cache.
+			if a, err = app.New(app.Config{Stores: st.stores, Content: s.content, Logger: logger, DocumentCache: docCache,
+				CredentialTTL: -1}); err != nil {
 				return nil, err
 			}
 		}
