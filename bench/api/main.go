@@ -12,7 +12,10 @@
 // TANDEM_TEST_POSTGRES_DSN, dropped at the end) with an organization of
 // realistic size through the App service itself, then starts the server
 // pinned to one core (taskset -c 0) while this load generator pins itself
-// to the other (taskset -c 1). PostgreSQL runs where the system puts it.
+// to the other (taskset -c 1). PostgreSQL runs where the system puts it,
+// or, with -postgres-cpu 1, beside the load generator: as if it had a
+// machine of its own, as in the deployment the seed describes, rather than
+// queueing behind the server on its core.
 //
 // The load is open-loop: request i is due at start + i/rate whatever the
 // server does, and its latency counts from that due time (see openLoop), so
@@ -61,6 +64,7 @@ var (
 	guests    = flag.Int("guests", 10, "guests")
 	serverCPU = flag.String("server-cpu", "0", "CPU list for the server (taskset -c); empty: not pinned")
 	clientCPU = flag.String("client-cpu", "1", "CPU list for this load generator; empty: not pinned")
+	pgCPU     = flag.String("postgres-cpu", "", "CPU list to run the PostgreSQL server on during its runs (all its processes; put back afterwards), as if it had a machine of its own; e.g. 1 (with the load generator). Empty: where the system puts it")
 	roles     = flag.String("roles", "app,rt,worker", "TANDEM_ROLES of the server (the default runs everything, as out of the box)")
 	tandemBin = flag.String("tandem", "", "tandem binary to run (default: go build ./cmd/tandem)")
 	adminDSN  = flag.String("postgres", defaultAdminDSN(), "PostgreSQL server to create the database on")
@@ -171,8 +175,8 @@ func run(ctx context.Context) error {
 		}
 	}
 	fmt.Println(describeMachine(ctx))
-	fmt.Printf("load: %d requests/s open-loop, %d runs x %v after %v warm-up, %d workers, auth %s; server on CPU %q, load generator on CPU %q (GOMAXPROCS %d)\n\n",
-		*rate, *runs, *duration, *warmup, *workers, *authMode, *serverCPU, *clientCPU, runtime.GOMAXPROCS(0))
+	fmt.Printf("load: %d requests/s open-loop, %d runs x %v after %v warm-up, %d workers, auth %s; server on CPU %q, load generator on CPU %q (GOMAXPROCS %d), PostgreSQL on CPU %q\n\n",
+		*rate, *runs, *duration, *warmup, *workers, *authMode, *serverCPU, *clientCPU, runtime.GOMAXPROCS(0), *pgCPU)
 	var all []result
 	for _, db := range strings.Split(*databases, ",") {
 		rs, err := benchDatabase(ctx, strings.TrimSpace(db), bin, dir)
@@ -253,6 +257,17 @@ func benchDatabase(ctx context.Context, db, bin, dir string) ([]result, error) {
 		// changes, at most a minute later).
 		analyze = func() error { _, err := pdb.Pool().Exec(ctx, "ANALYZE"); return err }
 		settings["TANDEM_DATABASE_URL"] = dsn
+		if *pgCPU != "" {
+			restore, err := pinPostgres(ctx, *adminDSN, *pgCPU)
+			if err != nil {
+				return nil, err
+			}
+			defer func() {
+				if err := restore(); err != nil {
+					log.Print(err)
+				}
+			}()
+		}
 	default:
 		return nil, fmt.Errorf("unknown database %q", db)
 	}
