@@ -3,6 +3,7 @@
 // shortcut, pressed state for marks and blocks in force at the cursor.
 
 import type { Editor } from '@tiptap/core'
+import { TextSelection } from '@tiptap/pm/state'
 import { useEditorState } from '@tiptap/react'
 import { useRef, useState, type ReactNode } from 'react'
 import { Dialog, Field } from '../ui'
@@ -207,7 +208,16 @@ export function LinkDialog({ editor, onClose }: { editor: Editor; onClose: () =>
         .insertContent({ type: 'text', text: href.trim(), marks: [{ type: 'link', attrs: { href: url } }] })
         .run()
     } else {
-      chain.setLink({ href: url }).run()
+      // The caret goes right after the link, as in other editors: a key
+      // pressed next neither replaces the linked text nor extends the link.
+      chain
+        .setLink({ href: url })
+        .command(({ tr }) => {
+          tr.setSelection(TextSelection.create(tr.doc, tr.selection.to))
+          tr.removeStoredMark(editor.schema.marks.link)
+          return true
+        })
+        .run()
     }
     onClose()
   }

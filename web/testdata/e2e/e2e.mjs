@@ -237,7 +237,13 @@ try {
     await a.getByRole('dialog', { name: 'Add link' }).getByLabel('Address').fill('tandem.example/docs')
     await a.keyboard.press('Enter')
     await a.locator('.ProseMirror a[href="https://tandem.example/docs"]').waitFor()
-    await a.keyboard.press('End')
+    // The dialog gives the focus back to the editor on its next frame, with
+    // the caret after the link: what is typed next neither replaces the
+    // linked text nor extends the link.
+    await editorFocused(a)
+    await a.keyboard.type('.')
+    check((await a.locator('.ProseMirror').innerHTML()).includes('>Read the docs</a>.'),
+      'typing after Ctrl+K continues after the link, outside it')
     await a.keyboard.press('Enter')
     // A code block from its shortcut; Enter three times leaves it.
     await a.keyboard.press('Control+Alt+c')
