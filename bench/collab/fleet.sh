@@ -5,7 +5,7 @@
 # 4.7.0, under the same load from bench/loadgen, whose clients of every
 # document are spread over the three instances. The instances share core 0
 # (taskset), the load generator has core 1; PostgreSQL and Redis are not
-# pinned.
+# pinned unless DATA_CPU says where.
 #
 #   bench/collab/fleet.sh [scenario...]     scenarios: hot many (default both)
 #
@@ -19,7 +19,11 @@
 # 16390), DEBUG_PORT (if set, Tandem instance i serves pprof and /metrics
 # on 127.0.0.1:DEBUG_PORT+i, for profiling a run from outside), RTSERVER (a
 # prebuilt bench/rtserver to run instead of building the working tree's, to
-# compare two versions under the same conditions; LABEL names its results).
+# compare two versions under the same conditions; LABEL names its results),
+# DATA_CPU (a CPU list, e.g. 1: run PostgreSQL's processes and the private
+# redis-server there during the runs, beside the load generator, as if the
+# data tier had machines of its own as in the seed's deployment; their
+# affinity is put back at the end. Default: not pinned).
 # Results: one JSON line per run in bench/collab/results/fleet-<time>.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -39,9 +43,22 @@ port=18800
 
 [ -d node_modules ] || npm ci --no-audit --no-fund --ignore-scripts
 bin=$(mktemp -d)
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$bin" >"$bin/redis.log" 2>&1 &
+DATA_CPU=${DATA_CPU:-}
+pin=()
+[ -n "$DATA_CPU" ] && pin=(taskset -c "$DATA_CPU")
+"${pin[@]}" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$bin" >"$bin/redis.log" 2>&1 &
 redis_pid=$!
-trap 'kill $redis_pid 2>/dev/null; rm -rf "$bin"' EXIT
+pg_pin() { # CPU list: the PostgreSQL server's processes; backends started later inherit the postmaster's
+	local pm p
+	pm=$(head -1 "$(psql "$PG" -Atc 'SHOW data_directory')/postmaster.pid")
+	for p in $pm $(pgrep -P "$pm"); do taskset -pc "$1" "$p" >/dev/null 2>&1 || true; done
+}
+pg_cpus=
+if [ -n "$DATA_CPU" ]; then
+	pg_cpus=$(taskset -pc "$(head -1 "$(psql "$PG" -Atc 'SHOW data_directory')/postmaster.pid")" | sed 's/.*: //')
+	pg_pin "$DATA_CPU"
+fi
+trap 'kill $redis_pid 2>/dev/null; rm -rf "$bin"; [ -z "$pg_cpus" ] || pg_pin "$pg_cpus"' EXIT
 (cd "$root" && go build -o "$bin/rtserver" ./bench/rtserver && go build -o "$bin/loadgen" ./bench/loadgen)
 [ -n "${RTSERVER:-}" ] && cp "$RTSERVER" "$bin/rtserver"
 mkdir -p results
