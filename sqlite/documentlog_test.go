@@ -70,3 +70,38 @@ func BenchmarkDocumentLogAppend(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDocumentLogLoad measures loading a small document (a snapshot
+// and a few updates after it), which every first join of a document does:
+// a reconnect storm over many documents is mostly these.
+func BenchmarkDocumentLogLoad(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(filepath.Join(b.TempDir(), "documents.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	l, err := NewDocumentLog(ctx, db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	update := make([]byte, 30)
+	docs := make([]string, 100)
+	for i := range docs {
+		docs[i] = fmt.Sprintf("doc-%d", i)
+		for s := uint64(1); s <= 5; s++ {
+			if err := l.Append(ctx, []tandem.LogEntry{{Document: docs[i], Seq: s, Update: update}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		st, err := l.Load(ctx, docs[i%len(docs)])
+		if err != nil || len(st.Updates) != 5 {
+			b.Fatal(err, len(st.Updates))
+		}
+	}
+}
