@@ -337,7 +337,8 @@ func (a *App) Authenticate(ctx context.Context, c tandem.Credentials) (Principal
 			if err := a.s.Accounts.TouchAPIToken(ctx, t.ID, now); err != nil && !errors.Is(err, tandem.ErrNotFound) {
 				return Principal{}, err
 			}
-			a.creds.touched(hash, func(c *credential) { c.token.LastUsedAt = &now })
+			used := now // its own variable: taking now's address would put it on the heap for every request
+			a.creds.touched(hash, func(c *credential) { c.token.LastUsedAt = &used })
 		}
 		p := withMembership(Principal{Kind: KindToken, UserID: t.UserID, TokenID: t.ID, Scope: t.Scope}, m)
 		if p.Role == "" { // removed from the organization
