@@ -204,21 +204,19 @@ export function LinkDialog({ editor, onClose }: { editor: Editor; onClose: () =>
     }
     const chain = editor.chain().focus().extendMarkRange('link')
     if (editor.state.selection.empty && !current) {
-      chain
-        .insertContent({ type: 'text', text: href.trim(), marks: [{ type: 'link', attrs: { href: url } }] })
-        .run()
+      chain.insertContent({ type: 'text', text: href.trim(), marks: [{ type: 'link', attrs: { href: url } }] })
     } else {
-      // The caret goes right after the link, as in other editors: a key
-      // pressed next neither replaces the linked text nor extends the link.
-      chain
-        .setLink({ href: url })
-        .command(({ tr }) => {
-          tr.setSelection(TextSelection.create(tr.doc, tr.selection.to))
-          tr.removeStoredMark(editor.schema.marks.link)
-          return true
-        })
-        .run()
+      chain.setLink({ href: url })
     }
+    // The caret goes right after the link, as in other editors: a key
+    // pressed next neither replaces the linked text nor extends the link.
+    chain
+      .command(({ tr }) => {
+        tr.setSelection(TextSelection.create(tr.doc, tr.selection.to))
+        tr.removeStoredMark(editor.schema.marks.link)
+        return true
+      })
+      .run()
     onClose()
   }
   return (
