@@ -4,6 +4,7 @@
 
 import type { Editor } from '@tiptap/core'
 import { TextSelection } from '@tiptap/pm/state'
+import type { EditorView } from '@tiptap/pm/view'
 import { useEditorState } from '@tiptap/react'
 import { useRef, useState, type ReactNode } from 'react'
 import { Dialog, Field } from '../ui'
@@ -182,6 +183,28 @@ export function Toolbar({ editor, onLink }: { editor: Editor; onLink: () => void
       )}
     </div>
   )
+}
+
+/**
+ * takeDOMSelection gives the editor the page's selection now. A selection
+ * made with the keyboard (Shift+Home) reaches the editor with the page's
+ * selectionchange event, a moment after the key; a dialog opened by a key
+ * pressed just after it takes the focus first, and an editor without the
+ * focus ignores the event, so the dialog would act on the old caret.
+ */
+export function takeDOMSelection(view: EditorView) {
+  const sel = view.dom.ownerDocument.getSelection()
+  if (!sel?.anchorNode || !sel.focusNode || !view.dom.contains(sel.anchorNode) || !view.dom.contains(sel.focusNode)) return
+  try {
+    const anchor = view.posAtDOM(sel.anchorNode, sel.anchorOffset)
+    const head = view.posAtDOM(sel.focusNode, sel.focusOffset)
+    const cur = view.state.selection
+    if (anchor !== cur.anchor || head !== cur.head) {
+      view.dispatch(view.state.tr.setSelection(TextSelection.create(view.state.doc, anchor, head)))
+    }
+  } catch {
+    // A DOM position the editor does not map: keep its own selection.
+  }
 }
 
 /** LinkDialog sets, changes or removes the link at the selection. */

@@ -8,7 +8,7 @@ import { api, ApiError, newKey, type Doc, type Folder } from '../api'
 import { editorExtensions } from '../editor/extensions'
 import { Icon } from '../editor/icons'
 import { DocumentSync, type SyncSnapshot } from '../editor/sync'
-import { LinkDialog, Toolbar } from '../editor/Toolbar'
+import { LinkDialog, takeDOMSelection, Toolbar } from '../editor/Toolbar'
 import { integrations, type DocumentContext } from '../integrations'
 import { addNavigationGuard, Link, navigate } from '../router'
 import { useMe, userColor } from '../session'
@@ -146,6 +146,7 @@ function Loaded({
         handleKeyDown: (view, e) => {
           if (view.editable && (e.metaKey || e.ctrlKey) && !e.altKey && e.key.toLowerCase() === 'k') {
             e.preventDefault()
+            takeDOMSelection(view)
             linkOpenRef.current(true)
             return true
           }
