@@ -64,7 +64,7 @@ var (
 	guests    = flag.Int("guests", 10, "guests")
 	serverCPU = flag.String("server-cpu", "0", "CPU list for the server (taskset -c); empty: not pinned")
 	clientCPU = flag.String("client-cpu", "1", "CPU list for this load generator; empty: not pinned")
-	pgCPU     = flag.String("postgres-cpu", "", "CPU list to run the PostgreSQL server on during its runs (all its processes; put back afterwards), as if it had a machine of its own; e.g. 1 (with the load generator). Empty: where the system puts it")
+	pgCPU     = flag.String("postgres-cpu", "", "CPU list to run the PostgreSQL server on during its runs (all its processes; put back afterwards), as if it had a machine of its own; e.g. 1 (with the load generator). Empty: where the system puts it. A run killed with SIGKILL leaves it pinned: taskset -pc 0,1 on the postmaster and its children")
 	roles     = flag.String("roles", "app,rt,worker", "TANDEM_ROLES of the server (the default runs everything, as out of the box)")
 	tandemBin = flag.String("tandem", "", "tandem binary to run (default: go build ./cmd/tandem)")
 	adminDSN  = flag.String("postgres", defaultAdminDSN(), "PostgreSQL server to create the database on")

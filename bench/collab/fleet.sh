@@ -23,7 +23,9 @@
 # DATA_CPU (a CPU list, e.g. 1: run PostgreSQL's processes and the private
 # redis-server there during the runs, beside the load generator, as if the
 # data tier had machines of its own as in the seed's deployment; their
-# affinity is put back at the end. Default: not pinned).
+# affinity is put back at the end, though not if the script is killed with
+# SIGKILL: then taskset -pc 0,1 the postmaster and its children. Default:
+# not pinned).
 # Results: one JSON line per run in bench/collab/results/fleet-<time>.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")"
