@@ -68,11 +68,12 @@ var documentLogSteps = []string{
 // (a gap in the bus messages, its own retried append) must see what was
 // committed, which a lagging replica might not have.
 //
-// Reads (Load, ReadSince, Heads) and compactions take at most all but one
-// of the pool's connections at a time, so that an append never queues for
-// a connection behind them: after a Redis outage every room of every
-// instance reads the log at once, and the group commit that every
-// acknowledgement waits for must not wait for them.
+// Appends run on connections of their own (DB.generic), so the group
+// commit that every acknowledgement waits for never queues for a
+// connection behind reads: after a Redis outage every room of every
+// instance reads the log at once. Reads (Load, ReadSince, Heads) and
+// compactions take at most all but one of the main pool's connections at a
+// time, which leaves one for the App's statements when it shares the pool.
 type DocumentLog struct {
 	db    *DB
 	reads chan struct{} // a token per connection reads may hold
@@ -120,25 +121,36 @@ func (l *DocumentLog) releaseRead() { <-l.reads }
 // head moved or was created, and returns those pairs; the others collided
 // (a writer's retried append that had committed).
 //
-// Every step is a join (hash or merge) against the batch, so it scales
-// with the batch's size (BENCHMARKS.md, "Several instances"). A head that
-// another append holds locked is reported as a collision at once (SKIP
-// LOCKED): only the same writer's earlier attempt can hold it, and that
-// one stores the same seqs. New heads are created in key order, and nothing
-// else here waits for a lock, so concurrent appends cannot deadlock.
+// A head that another append holds locked is reported as a collision at
+// once (SKIP LOCKED): only the same writer's earlier attempt can hold it,
+// and that one stores the same seqs. New heads are created in key order,
+// and nothing else here waits for a lock, so concurrent appends cannot
+// deadlock.
+//
+// It runs on DB.generic, on its generic plan, planned once per connection:
+// planning it anew for every batch (PostgreSQL's choice for a statement
+// whose arguments are arrays) cost more than running it. A generic plan
+// cannot know the batch's size, so the statement fixes its shape itself:
+// every touch of document_heads is a primary-key probe per pair of the
+// batch (the LATERAL subquery, whose row lock keeps it from being
+// flattened into a join; the update by the locked row's ctid; the NOT
+// EXISTS that OFFSET 0 keeps a per-row subplan), never a scan of the whole
+// table, which the planner would otherwise pick for a small table and a
+// batch it guesses at 10 rows. TestAppendPlan checks that shape.
 const appendSQL = `WITH v AS (
 	SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::bigint[], $4::bigint[], $5::bytea[]) AS v(document, writer, first_seq, last_seq, data)
 ), l AS (
-	SELECT h.document, h.writer, v.last_seq FROM document_heads h JOIN v ON h.document = v.document AND h.writer = v.writer
-	WHERE h.last_seq < v.first_seq
-	FOR NO KEY UPDATE OF h SKIP LOCKED
+	SELECT h.ctid, v.last_seq FROM v CROSS JOIN LATERAL (
+		SELECT h.ctid FROM document_heads h WHERE h.document = v.document AND h.writer = v.writer AND h.last_seq < v.first_seq
+		FOR NO KEY UPDATE SKIP LOCKED
+	) h
 ), moved AS (
-	UPDATE document_heads h SET last_seq = l.last_seq, at = now() FROM l WHERE h.document = l.document AND h.writer = l.writer
+	UPDATE document_heads h SET last_seq = l.last_seq, at = now() FROM l WHERE h.ctid = l.ctid
 	RETURNING h.document, h.writer
 ), created AS (
 	INSERT INTO document_heads (document, writer, last_seq)
 	SELECT v.document, v.writer, v.last_seq FROM v
-	WHERE NOT EXISTS (SELECT FROM document_heads h WHERE h.document = v.document AND h.writer = v.writer)
+	WHERE NOT EXISTS (SELECT FROM document_heads h WHERE h.document = v.document AND h.writer = v.writer OFFSET 0)
 	ORDER BY v.document, v.writer
 	ON CONFLICT (document, writer) DO NOTHING
 	RETURNING document, writer
@@ -190,12 +202,12 @@ func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) err
 		var stored map[string]map[string]bool
 		if !multi {
 			// The realtime service's case: one statement, one round trip.
-			stored, err = l.appendRows(ctx, l.db.pool, rows)
+			stored, err = l.appendRows(ctx, l.db.generic, rows)
 		} else {
 			// Several writers of one document in a batch: a document whose
 			// rows are stored only in part is rolled back and retried
 			// without it, so that none of a colliding document is stored.
-			err = pgx.BeginFunc(ctx, l.db.pool, func(tx pgx.Tx) error {
+			err = pgx.BeginFunc(ctx, l.db.generic, func(tx pgx.Tx) error {
 				var err error
 				stored, err = l.appendRows(ctx, tx, rows)
 				if err != nil {

@@ -14,6 +14,14 @@ import (
 // DB is a pool of connections to one PostgreSQL database.
 type DB struct {
 	pool *pgxpool.Pool
+	// generic is a second, small pool whose sessions always run prepared
+	// statements on their generic plan (plan_cache_mode), planned once per
+	// connection. It serves the statements that run thousands of times a
+	// second with a plan that does not depend on their arguments: the
+	// realtime service's appends, whose planning cost PostgreSQL more than
+	// their execution (BENCHMARKS.md, "Group commits on PostgreSQL"). Its
+	// connections open on first use.
+	generic *pgxpool.Pool
 }
 
 // Open connects to the database named by dsn (a postgres:// URL or a
@@ -30,7 +38,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // OpenConfig is Open with a parsed pool configuration. The pool traces its
 // statements (see queryTracer), besides any tracer cfg has.
 func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
-	pool, err := pgxpool.NewWithConfig(ctx, traced(cfg))
+	cfg = traced(cfg)
+	gcfg := cfg.Copy()
+	gcfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+	gcfg.MinConns, gcfg.MaxConns = 0, genericConns
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
@@ -38,8 +50,18 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect to %s: %w", cfg.ConnConfig.Host, err)
 	}
-	return &DB{pool: pool}, nil
+	generic, err := pgxpool.NewWithConfig(ctx, gcfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	return &DB{pool: pool, generic: generic}, nil
 }
+
+// genericConns bounds DB.generic: an instance's group commit runs one
+// append at a time, and the pool's only other users are tests that share
+// one log between several servers.
+const genericConns = 4
 
 // Pool is the connection pool, for stores built on this database.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
@@ -47,8 +69,11 @@ func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
 
-// Close closes every connection of the pool.
-func (db *DB) Close() { db.pool.Close() }
+// Close closes every connection of the pools.
+func (db *DB) Close() {
+	db.pool.Close()
+	db.generic.Close()
+}
 
 // migrationLock is the key of the session-level advisory lock that
 // serializes migrations: when several instances start at once, one applies
