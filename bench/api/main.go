@@ -27,6 +27,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -38,6 +39,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -74,6 +76,7 @@ var (
 	disturbed = flag.Float64("disturbed", 0.15, "a run during which other processes used more than this many cores is disturbed: measured again and left out of the medians")
 	retries   = flag.Int("retries", 3, "how many times to measure a disturbed run again")
 	quiet     = flag.Float64("quiet", 0, "before each run, wait (up to 15 minutes) until no core was busier than this share (0..1) for 3 s; 0: do not wait. On a shared machine, 0.15 keeps other people's work out of the figures")
+	selfProf  = flag.String("cpuprofile", "", "write this load generator's own CPU profile to this file (it shares a core with PostgreSQL under -postgres-cpu, so its cost is part of the measurement)")
 	keep      = flag.Bool("keep", false, "keep the seeded databases (and print where they are) for a look afterwards")
 )
 
@@ -125,6 +128,16 @@ func main() {
 	log.SetFlags(log.Ltime)
 	flag.Parse()
 	pinSelf(*clientCPU)
+	if *selfProf != "" {
+		f, err := os.Create(*selfProf)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx); err != nil {
@@ -423,13 +436,14 @@ func newScenario(name, base string, w world, client *http.Client) (*openLoop, er
 			if status != http.StatusOK {
 				return fmt.Errorf("status %d", status)
 			}
-			if !strings.Contains(string(body), `"id":"`+pick(i)+`"`) {
+			if !bytes.Contains(body, []byte(`"id":"`+pick(i)+`"`)) {
 				return fmt.Errorf("the answer is not the document asked for")
 			}
 			return nil
 		}
 	case "list50":
 		want := min(50, visible)
+		orgKey := []byte(`"organization_id":`)
 		l.request = func(i int) *http.Request {
 			req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/documents?limit=50", nil)
 			authorize(req, i)
@@ -439,7 +453,7 @@ func newScenario(name, base string, w world, client *http.Client) (*openLoop, er
 			if status != http.StatusOK {
 				return fmt.Errorf("status %d", status)
 			}
-			if n := strings.Count(string(body), `"organization_id":`); n != want {
+			if n := bytes.Count(body, orgKey); n != want {
 				return fmt.Errorf("%d documents listed, want %d", n, want)
 			}
 			return nil
