@@ -99,6 +99,11 @@ func NewDocumentLog(ctx context.Context, db *DB) (*DocumentLog, error) {
 	if err := db.Migrate(ctx, "document_log", documentLogSteps); err != nil {
 		return nil, err
 	}
+	// The appends' pool sets plan_cache_mode (PostgreSQL 12 and later):
+	// a server that refuses it must stop the start, not every append.
+	if err := db.generic.Ping(ctx); err != nil {
+		return nil, fmt.Errorf("document log: the appends' connections (plan_cache_mode = force_generic_plan, PostgreSQL 12 or later): %w", err)
+	}
 	n := max(1, int(db.pool.Config().MaxConns)-1)
 	return &DocumentLog{db: db, reads: make(chan struct{}, n), writerIdle: tandem.WriterIdle}, nil
 }
