@@ -105,3 +105,33 @@ func postgresCPU(b *testing.B, l *DocumentLog) time.Duration {
 	}
 	return total
 }
+
+// BenchmarkDocumentLogLoad measures loading a small document (a few
+// updates), which every first join of a document does, and every room of
+// an instance after a Redis outage; it reports PostgreSQL's CPU per load
+// as BenchmarkDocumentLogAppend does.
+func BenchmarkDocumentLogLoad(b *testing.B) {
+	ctx := context.Background()
+	l := openDocumentLog(b)
+	update := make([]byte, 30)
+	docs := make([]string, 100)
+	for i := range docs {
+		docs[i] = fmt.Sprintf("doc-%d", i)
+		for s := uint64(1); s <= 5; s++ {
+			if err := l.Append(ctx, []tandem.LogEntry{{Document: docs[i], Writer: "w1", Seq: s, Update: update}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	cpu0 := postgresCPU(b, l)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		st, err := l.Load(ctx, docs[i%len(docs)])
+		if err != nil || len(st.Updates) != 5 {
+			b.Fatal(err, len(st.Updates))
+		}
+	}
+	if cpu := postgresCPU(b, l) - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "pg-cpu-µs/op")
+	}
+}
