@@ -40,8 +40,19 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 	cfg = traced(cfg)
 	gcfg := cfg.Copy()
-	gcfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 	gcfg.MinConns, gcfg.MaxConns = 0, genericConns
+	// A SET after connecting rather than a startup parameter: poolers such
+	// as PgBouncer refuse startup parameters they do not know.
+	after := gcfg.AfterConnect
+	gcfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		if after != nil {
+			if err := after(ctx, c); err != nil {
+				return err
+			}
+		}
+		_, err := c.Exec(ctx, "SET plan_cache_mode = force_generic_plan")
+		return err
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
