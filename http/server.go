@@ -116,13 +116,20 @@ func (s *Server) OnShutdown(f func(ctx context.Context)) {
 // Open starts listening on addr. It returns once the socket is bound, so a
 // bad or busy address is reported before anything else starts.
 func (s *Server) Open(addr string) error {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listenConfig.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return err
 	}
 	s.ln = ln
 	return nil
 }
+
+// listenConfig turns TCP keep-alive off for accepted connections: Go's
+// default costs four setsockopt calls per connection, and neither kind of
+// connection needs it. HTTP connections have IdleTimeout; WebSockets have
+// the realtime service's own pings and idle timeout, which also catch a
+// peer that went away without a word.
+var listenConfig = net.ListenConfig{KeepAlive: -1}
 
 // Addr is the bound address (useful with port 0).
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }

@@ -102,7 +102,8 @@ func main() {
 	mux := http.NewServeMux()
 	mux.Handle("/collab", srv)
 	mux.Handle("/collab/", srv)
-	ln, err := net.Listen("tcp", *addr)
+	// As the server's HTTP listener (http.Server.Open): no TCP keep-alive.
+	ln, err := (&net.ListenConfig{KeepAlive: -1}).Listen(context.Background(), "tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -227,7 +227,7 @@ func (l *Loop) Dial(addr, path string, header http.Header, h Handler, session an
 	tv = syscall.Timeval{}
 	syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv)
 	syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_SNDTIMEO, &tv)
-	return l.register(fd, h, session, false, early)
+	return l.register(fd, h, session, false, early, false)
 }
 
 // dialTCP4 connects a blocking socket to an IPv4 host:port. A load
@@ -316,14 +316,20 @@ func (l *Loop) adopt(nc net.Conn, h Handler, session any, server bool, early []b
 	if derr != nil {
 		return nil, fmt.Errorf("ws: dup: %w", derr)
 	}
-	return l.register(fd, h, session, server, early)
+	// The duplicate shares the file status flags of Go's socket, which is
+	// non-blocking already: setting it again would cost two system calls
+	// per connection.
+	return l.register(fd, h, session, server, early, true)
 }
 
-// register puts a connected socket on a poller.
-func (l *Loop) register(fd int, h Handler, session any, server bool, early []byte) (*Conn, error) {
-	if err := syscall.SetNonblock(fd, true); err != nil {
-		syscall.Close(fd)
-		return nil, err
+// register puts a connected socket on a poller; nonblocking says it is
+// in non-blocking mode already.
+func (l *Loop) register(fd int, h Handler, session any, server bool, early []byte, nonblocking bool) (*Conn, error) {
+	if !nonblocking {
+		if err := syscall.SetNonblock(fd, true); err != nil {
+			syscall.Close(fd)
+			return nil, err
+		}
 	}
 	p := l.pollers[int(l.next.Add(1))%len(l.pollers)]
 	c := &Conn{p: p, fd: fd, gen: l.gen.Add(1), h: h, server: server, session: session}
