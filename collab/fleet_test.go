@@ -136,18 +136,29 @@ func TestFleetRedisRestartConverges(t *testing.T) {
 	fleet, _ := startFleet(t, 3, rd.url())
 	arg, _ := json.Marshal(map[string]any{"urls": fleetURLs(fleet), "docs": []string{"rr-a", "rr-b"},
 		"clients": 6, "edits": 120, "pause": 40, "seed": 5, "token": "alice:rw", "reconnects": false, "convergeMs": 40000})
-	done := make(chan string, 1)
-	go func() { done <- runNode(t, 150*time.Second, "converge.mjs", string(arg)) }()
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	dir := nodeDir(t)
+	go func() {
+		out, err := runNodeErr(dir, 150*time.Second, "converge.mjs", string(arg))
+		done <- result{out, err}
+	}()
 	time.Sleep(1500 * time.Millisecond)
 	rd.stop()
 	t.Log("redis stopped")
 	time.Sleep(2 * time.Second)
 	rd.start()
 	t.Log("redis restarted")
-	out := <-done
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
 	var res map[string]map[string]int
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("converge.mjs output %q: %v", out, err)
+	if err := json.Unmarshal([]byte(r.out), &res); err != nil {
+		t.Fatalf("converge.mjs output %q: %v", r.out, err)
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/tandem-docs/tandem/postgres"
 	"github.com/tandem-docs/tandem/redis"
 	"github.com/tandem-docs/tandem/sqlite"
+	"github.com/tandem-docs/tandem/tandemtest"
 )
 
 // TestMain doubles as the server process of the crash tests: with
@@ -194,39 +195,26 @@ func startServerWith(t testing.TB, cfg Config, db *sqlite.DB, log tandem.Documen
 
 // ---- Node clients ----
 
-var npmOnce sync.Once
-var npmErr error
-
-// nodeDir is the directory of the Node test clients; their packages are
-// installed from the committed lock file on first use.
+// nodeDir is the directory of the Node test clients, with their packages
+// installed from the committed lock file.
 func nodeDir(t testing.TB) string {
 	t.Helper()
-	dir, _ := filepath.Abs("testdata/js")
-	npmOnce.Do(func() {
-		lock, err := os.Stat(filepath.Join(dir, "package-lock.json"))
-		if err != nil {
-			npmErr = err
-			return
-		}
-		if inst, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json")); err == nil && !inst.ModTime().Before(lock.ModTime()) {
-			return
-		}
-		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
-		cmd.Dir = dir
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			npmErr = fmt.Errorf("npm ci: %v\n%s", err, out)
-		}
-	})
-	if npmErr != nil {
-		t.Fatal(npmErr)
-	}
-	return dir
+	return tandemtest.NodeClients(t)
 }
 
 func runNode(t testing.TB, timeout time.Duration, script string, args ...string) string {
 	t.Helper()
-	dir := nodeDir(t)
+	out, err := runNodeErr(nodeDir(t), timeout, script, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// runNodeErr is runNode for a goroutine other than the test's, which must
+// not call t.Fatal (the test would wait forever for its result): the
+// failure, with the script's output, is the error.
+func runNodeErr(dir string, timeout time.Duration, script string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", append([]string{script}, args...)...)
@@ -234,9 +222,9 @@ func runNode(t testing.TB, timeout time.Duration, script string, args ...string)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("node %s: %v\nstdout:\n%s\nstderr:\n%s", script, err, stdout.String(), stderr.String())
+		return stdout.String(), fmt.Errorf("node %s: %v\nstdout:\n%s\nstderr:\n%s", script, err, stdout.String(), stderr.String())
 	}
-	return stdout.String()
+	return stdout.String(), nil
 }
 
 // ---- a raw protocol client in Go, for what real clients never send ----

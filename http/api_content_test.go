@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/tandem-docs/tandem/app"
 	"github.com/tandem-docs/tandem/collab"
 	"github.com/tandem-docs/tandem/prosemirror"
+	"github.com/tandem-docs/tandem/tandemtest"
 	"github.com/tandem-docs/tandem/yjs"
 )
 
@@ -418,33 +418,11 @@ func TestContentFieldIsTheEditors(t *testing.T) {
 
 // ---- live: a REST edit reaches a connected y-websocket client ----
 
-var npmOnce sync.Once
-var npmErr error
-
-// clientsDir is collab's directory of pinned Node Yjs clients; its packages
-// are installed from its lock file if they are not yet.
+// clientsDir is collab's directory of pinned Node Yjs clients, with its
+// packages installed.
 func clientsDir(t *testing.T) string {
 	t.Helper()
-	dir, _ := filepath.Abs("../collab/testdata/js")
-	npmOnce.Do(func() {
-		lock, err := os.Stat(filepath.Join(dir, "package-lock.json"))
-		if err != nil {
-			npmErr = err
-			return
-		}
-		if inst, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json")); err == nil && !inst.ModTime().Before(lock.ModTime()) {
-			return
-		}
-		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			npmErr = fmt.Errorf("npm ci: %v\n%s", err, out)
-		}
-	})
-	if npmErr != nil {
-		t.Fatal(npmErr)
-	}
-	return dir
+	return tandemtest.NodeClients(t)
 }
 
 // liveClient is content_live.mjs running against a document.

@@ -36,3 +36,13 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
 	for _ in $(seq 1 60); do (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null && break; sleep 1; done
 fi
 ./web/test-deps.sh
+
+# The Node Yjs clients that the collab, http and server tests share,
+# installed here from their lock file before go test runs those packages in
+# parallel (a test installs them on first use too, under a lock:
+# tandemtest.NPMInstall).
+dir=collab/testdata/js
+if [[ ! -f $dir/node_modules/.package-lock.json || $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
+	log "npm ci in $dir"
+	(cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+fi

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tandem-docs/tandem/config"
 	"github.com/tandem-docs/tandem/postgres/pgtest"
+	"github.com/tandem-docs/tandem/tandemtest"
 )
 
 // contentServer runs a configured Tandem process for the content tests
@@ -246,14 +247,7 @@ func TestContentAppInstanceReachesRealtimeInstance(t *testing.T) {
 // seconds (http/testdata/js/content_live.mjs).
 func testLiveEdit(t *testing.T, c *apiCaller, doc, wsURL string) {
 	t.Helper()
-	clients, _ := filepath.Abs("../collab/testdata/js")
-	if _, err := os.Stat(filepath.Join(clients, "node_modules", "y-websocket")); err != nil {
-		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
-		cmd.Dir = clients
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci: %v\n%s", err, out)
-		}
-	}
+	clients := tandemtest.NodeClients(t)
 	script, _ := filepath.Abs("../http/testdata/js/content_live.mjs")
 	arg, _ := json.Marshal(map[string]any{"clients": clients, "url": wsURL, "doc": doc, "token": c.token,
 		"own": "Typed in the browser", "want1": []string{"Typed in the browser", "Appended via REST"}, "want2": "Replaced\nall of it"})

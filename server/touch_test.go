@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -21,6 +20,7 @@ import (
 	"github.com/tandem-docs/tandem"
 	"github.com/tandem-docs/tandem/postgres/pgtest"
 	"github.com/tandem-docs/tandem/sqlite"
+	"github.com/tandem-docs/tandem/tandemtest"
 	"github.com/tandem-docs/tandem/yjs"
 )
 
@@ -119,14 +119,7 @@ func titles(docs []listedDoc) []string {
 // The returned function disconnects the client.
 func typeInto(t *testing.T, c *apiCaller, wsURL, text string, docs ...string) (disconnect func()) {
 	t.Helper()
-	clients, _ := filepath.Abs("../collab/testdata/js")
-	if _, err := os.Stat(filepath.Join(clients, "node_modules", "y-websocket")); err != nil {
-		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
-		cmd.Dir = clients
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci: %v\n%s", err, out)
-		}
-	}
+	clients := tandemtest.NodeClients(t)
 	script, _ := filepath.Abs("testdata/type.mjs")
 	arg, _ := json.Marshal(map[string]any{"clients": clients, "url": wsURL, "docs": docs, "token": c.token, "text": text})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
