@@ -418,13 +418,6 @@ func TestContentFieldIsTheEditors(t *testing.T) {
 
 // ---- live: a REST edit reaches a connected y-websocket client ----
 
-// clientsDir is collab's directory of pinned Node Yjs clients, with its
-// packages installed.
-func clientsDir(t *testing.T) string {
-	t.Helper()
-	return tandemtest.NodeClients(t)
-}
-
 // liveClient is content_live.mjs running against a document.
 type liveClient struct {
 	t      *testing.T
@@ -434,7 +427,7 @@ type liveClient struct {
 
 func startLiveClient(t *testing.T, wsURL, doc, token, own string, want1 []string, want2 string) *liveClient {
 	t.Helper()
-	arg, _ := json.Marshal(map[string]any{"clients": clientsDir(t), "url": wsURL, "doc": doc, "token": token,
+	arg, _ := json.Marshal(map[string]any{"clients": tandemtest.NodeClients(t), "url": wsURL, "doc": doc, "token": token,
 		"own": own, "want1": want1, "want2": want2})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	script, _ := filepath.Abs("testdata/js/content_live.mjs")
