@@ -24,6 +24,17 @@
 // median of each figure over the runs. Members authenticate with their
 // session cookies (or API tokens with -auth token; -auth guest-session
 // measures a guest, whose lists are filtered by grants).
+//
+// Two figures separate the server from the rig. "handler p99" is the
+// server's own view, read from its access log (duration_ms): the time from
+// its middleware's start to the response's last write, without the waits
+// before the handler runs (the kernel, Go's network poller and run queue),
+// which the generator's latencies include. And -scenarios floor measures
+// the rig itself: a plain net/http server (bench/api/floor) on the
+// server's core answers every request with the bytes of a real list50
+// response, with no authentication, database or encoding; what the
+// generator measures against it is what the machine, net/http and the
+// generator cost at that rate and size, the floor under Tandem's figures.
 package main
 
 import (
@@ -32,6 +43,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"os"
@@ -53,7 +65,7 @@ import (
 
 var (
 	databases = flag.String("db", "sqlite,postgres", "databases to measure, comma-separated: sqlite, postgres")
-	scenarios = flag.String("scenarios", "get,list50", "scenarios, comma-separated: get (one document's metadata), list50 (the first 50 documents)")
+	scenarios = flag.String("scenarios", "get,list50", "scenarios, comma-separated: get (one document's metadata), list50 (the first 50 documents), floor (calibration: the same list's bytes from a plain net/http server, bench/api/floor, on the server's core)")
 	rate      = flag.Int("rate", 2000, "requests per second")
 	duration  = flag.Duration("duration", 20*time.Second, "measured time of each run")
 	warmup    = flag.Duration("warmup", 5*time.Second, "unmeasured load before each run")
@@ -108,6 +120,11 @@ type result struct {
 	// and the wait for a free connection while all are busy. It is part of
 	// the latencies above.
 	LagP99 float64 `json:"lag_p99_ms"`
+	// HandlerP50 and HandlerP99 are the server's own view (its access
+	// log's duration_ms): the handler's time, without the waits before it
+	// runs. Zero for a server without an access log (floor).
+	HandlerP50 float64 `json:"handler_p50_ms"`
+	HandlerP99 float64 `json:"handler_p99_ms"`
 	// ServerCPU and DatabaseCPU are the cores the tandem process and the
 	// PostgreSQL backends used; CoreBusy is each core's busy share, all
 	// processes of the machine included.
@@ -183,7 +200,7 @@ func run(ctx context.Context) error {
 		if *profile != "" {
 			pkg = "./bench/api/tandemprof"
 		}
-		if bin, err = buildTandem(dir, pkg); err != nil {
+		if bin, err = buildCommand(dir, pkg, "tandem"); err != nil {
 			return err
 		}
 	}
@@ -296,7 +313,7 @@ func benchDatabase(ctx context.Context, db, bin, dir string) ([]result, error) {
 	}
 	log.Printf("%s: seeded in %v", db, time.Since(start).Round(time.Second))
 
-	srv, err := startServer(ctx, bin, *serverCPU, settings)
+	srv, err := startServer(ctx, *serverCPU, settings, bin, "serve")
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", db, err)
 	}
@@ -313,14 +330,31 @@ func benchDatabase(ctx context.Context, db, bin, dir string) ([]result, error) {
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 
 	var results []result
+	var floor *server // the calibration server of -scenarios floor, started on first use
+	defer func() {
+		if floor != nil {
+			floor.stop()
+		}
+	}()
 	for runNo := 1; runNo <= *runs; runNo++ {
 		for _, sc := range strings.Split(*scenarios, ",") {
-			l, err := newScenario(strings.TrimSpace(sc), srv.url, w, client)
+			sc = strings.TrimSpace(sc)
+			target := srv
+			if sc == "floor" {
+				if floor == nil {
+					if floor, err = startFloor(ctx, dir, srv.url, w, client); err != nil {
+						return results, fmt.Errorf("%s: floor: %w", db, err)
+					}
+					log.Printf("%s: floor server (pid %d) serving at %s", db, floor.pid, floor.url)
+				}
+				target = floor
+			}
+			l, err := newScenario(sc, target.url, w, client)
 			if err != nil {
 				return results, err
 			}
 			for attempt := 0; ; attempt++ {
-				r, err := measure(ctx, l, srv, pgName, db, sc, runNo)
+				r, err := measure(ctx, l, target, pgName, db, sc, runNo)
 				if err != nil {
 					return results, err
 				}
@@ -345,7 +379,10 @@ func measure(ctx context.Context, l *openLoop, srv *server, pgName, db, sc strin
 		return result{}, ctx.Err()
 	}
 	cpu0, db0, self0, cores0 := processCPU(srv.pid), backendsCPU(pgName), processCPU(os.Getpid()), readCPUTimes()
+	srv.record(true)
 	st := l.run(ctx, *duration)
+	handler := srv.record(false)
+	slices.Sort(handler)
 	if ctx.Err() != nil {
 		return result{}, ctx.Err()
 	}
@@ -355,6 +392,7 @@ func measure(ctx context.Context, l *openLoop, srv *server, pgName, db, sc strin
 		Requests: st.Requests, OK: st.OK, Errors: st.Errors, Throughput: st.Throughput(),
 		P50: ms(quantile(st.Latencies, 0.5)), P90: ms(quantile(st.Latencies, 0.9)), P99: ms(quantile(st.Latencies, 0.99)),
 		P999: ms(quantile(st.Latencies, 0.999)), Max: ms(quantile(st.Latencies, 1)), LagP99: ms(quantile(st.Lag, 0.99)),
+		HandlerP50: ms(quantile(handler, 0.5)), HandlerP99: ms(quantile(handler, 0.99)),
 		ServerCPU: (processCPU(srv.pid) - cpu0) / secs, DatabaseCPU: (backendsCPU(pgName) - db0) / secs,
 		LoadCPU:  (processCPU(os.Getpid()) - self0) / secs,
 		CoreBusy: busySince(cores0), LoadAverage: loadAverage()}
@@ -365,8 +403,8 @@ func measure(ctx context.Context, l *openLoop, srv *server, pgName, db, sc strin
 	if st.Errors > 0 {
 		r.ErrorKinds = st.ErrorKind
 	}
-	fmt.Printf("%-8s %-7s run %d: %6.0f req/s, p50 %6.2f ms, p90 %6.2f, p99 %6.2f, p99.9 %6.2f, max %7.2f, errors %d; lag p99 %.2f ms; CPU: tandem %.0f%%, postgres %.0f%%, load generator %.0f%%, others %.0f%%, cores busy %s; load %s\n",
-		db, sc, runNo, r.Throughput, r.P50, r.P90, r.P99, r.P999, r.Max, r.Errors, r.LagP99, 100*r.ServerCPU, 100*r.DatabaseCPU, 100*r.LoadCPU, 100*r.OtherCPU, percents(r.CoreBusy), r.LoadAverage)
+	fmt.Printf("%-8s %-7s run %d: %6.0f req/s, p50 %6.2f ms, p90 %6.2f, p99 %6.2f, p99.9 %6.2f, max %7.2f, errors %d; lag p99 %.2f ms; handler p50 %.2f, p99 %.2f ms; CPU: tandem %.0f%%, postgres %.0f%%, load generator %.0f%%, others %.0f%%, cores busy %s; load %s\n",
+		db, sc, runNo, r.Throughput, r.P50, r.P90, r.P99, r.P999, r.Max, r.Errors, r.LagP99, r.HandlerP50, r.HandlerP99, 100*r.ServerCPU, 100*r.DatabaseCPU, 100*r.LoadCPU, 100*r.OtherCPU, percents(r.CoreBusy), r.LoadAverage)
 	if st.Errors > 0 {
 		fmt.Printf("  errors: %v\n  server's last warnings: %v\n", st.ErrorKind, srv.lastProblems())
 	}
@@ -441,11 +479,15 @@ func newScenario(name, base string, w world, client *http.Client) (*openLoop, er
 			}
 			return nil
 		}
-	case "list50":
+	case "list50", "floor":
+		path := "/api/v1/documents?limit=50"
+		if name == "floor" {
+			path = "/floor?limit=50" // the same request line's length
+		}
 		want := min(50, visible)
 		orgKey := []byte(`"organization_id":`)
 		l.request = func(i int) *http.Request {
-			req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/documents?limit=50", nil)
+			req, _ := http.NewRequest(http.MethodGet, base+path, nil)
 			authorize(req, i)
 			return req
 		}
@@ -462,6 +504,37 @@ func newScenario(name, base string, w world, client *http.Client) (*openLoop, er
 		return nil, fmt.Errorf("unknown scenario %q", name)
 	}
 	return l, nil
+}
+
+// startFloor captures a list50 response from Tandem (at base) and starts
+// bench/api/floor serving it, pinned where Tandem is.
+func startFloor(ctx context.Context, dir, base string, w world, client *http.Client) (*server, error) {
+	l, err := newScenario("list50", base, w, client)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(l.request(0).WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	if err := l.check(0, resp.StatusCode, body); err != nil {
+		return nil, fmt.Errorf("the list to serve: %w", err)
+	}
+	path := filepath.Join(dir, "floor-body.json")
+	if err := os.WriteFile(path, body, 0o600); err != nil {
+		return nil, err
+	}
+	bin, err := buildCommand(dir, "./bench/api/floor", "floor")
+	if err != nil {
+		return nil, err
+	}
+	log.Printf("floor: serving a list of %d bytes", len(body))
+	return startServer(ctx, *serverCPU, nil, bin, path)
 }
 
 // mix spreads request numbers over the documents (splitmix64).
@@ -495,8 +568,8 @@ func summarize(all []result) {
 	// answered) is the figure least moved by other people's work on a
 	// shared machine: it shows what a change cost or saved when the
 	// latencies show only the contention.
-	fmt.Println("| database | scenario | runs | throughput (req/s) | p50 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | errors | p99 of each run (ms) | tandem CPU | tandem CPU per request (µs) | postgres CPU |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| database | scenario | runs | throughput (req/s) | p50 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | errors | p99 of each run (ms) | handler p99 (ms) | tandem CPU | tandem CPU per request (µs) | postgres CPU |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, k := range keys {
 		rs := groups[k]
 		med := func(f func(result) float64) float64 {
@@ -516,10 +589,11 @@ func summarize(all []result) {
 			p99s = append(p99s, fmt.Sprintf("%.2f", r.P99))
 			errs += r.Errors
 		}
-		fmt.Printf("| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %d | %s | %.0f%% | %.0f | %.0f%% |\n", k.db, k.sc, len(rs),
+		fmt.Printf("| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %d | %s | %.2f | %.0f%% | %.0f | %.0f%% |\n", k.db, k.sc, len(rs),
 			med(func(r result) float64 { return r.Throughput }), med(func(r result) float64 { return r.P50 }),
 			med(func(r result) float64 { return r.P99 }), med(func(r result) float64 { return r.P999 }),
 			med(func(r result) float64 { return r.Max }), errs, strings.Join(p99s, ", "),
+			med(func(r result) float64 { return r.HandlerP99 }),
 			100*med(func(r result) float64 { return r.ServerCPU }), med(cpuPerRequest),
 			100*med(func(r result) float64 { return r.DatabaseCPU }))
 	}

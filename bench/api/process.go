@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -35,15 +36,32 @@ type server struct {
 	logLines atomic.Int64 // lines it wrote to stderr (its log)
 	mu       sync.Mutex
 	problems []string // its last warnings and errors
+	// handler holds, while recording, the duration_ms of every request
+	// its access log reported: the time from the middleware's start to
+	// the response's last write, without the waits before the handler
+	// runs (kernel, network poller, run queue) that the generator's
+	// latencies include.
+	recording bool
+	handler   []time.Duration
+}
+
+// record starts (on) or stops collecting the access log's durations, and
+// returns those collected since the last start.
+func (s *server) record(on bool) []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	got := s.handler
+	s.recording, s.handler = on, nil
+	return got
 }
 
 // startServer starts bin serve pinned to cpu (taskset) with the given
 // settings, and waits until it is ready.
-func startServer(ctx context.Context, bin, cpu string, settings map[string]string) (*server, error) {
-	cmd := exec.Command(bin, "serve")
+func startServer(ctx context.Context, cpu string, settings map[string]string, bin string, args ...string) (*server, error) {
+	cmd := exec.Command(bin, args...)
 	if cpu != "" {
 		// taskset execs tandem: the process id stays the server's.
-		cmd = exec.Command("taskset", "-c", cpu, bin, "serve")
+		cmd = exec.Command("taskset", append([]string{"-c", cpu, bin}, args...)...)
 	}
 	// A clean environment: only the settings given, so that nothing of
 	// the caller's TANDEM_* leaks in.
@@ -103,6 +121,14 @@ func (s *server) readLog(r io.Reader, started chan<- string) {
 	for sc.Scan() {
 		s.logLines.Add(1)
 		line := sc.Bytes()
+		if d, ok := accessDuration(line); ok {
+			s.mu.Lock()
+			if s.recording {
+				s.handler = append(s.handler, d)
+			}
+			s.mu.Unlock()
+			continue
+		}
 		if started != nil && strings.Contains(string(line), `"tandem started"`) {
 			var rec struct {
 				URL string `json:"url"`
@@ -122,6 +148,28 @@ func (s *server) readLog(r io.Reader, started chan<- string) {
 			s.mu.Unlock()
 		}
 	}
+}
+
+// accessDuration reads duration_ms from an access-log line of Tandem's
+// JSON log ({"msg":"request",...,"duration_ms":0.314,...}).
+func accessDuration(line []byte) (time.Duration, bool) {
+	const key = `"duration_ms":`
+	if !bytes.Contains(line, []byte(`"msg":"request"`)) {
+		return 0, false
+	}
+	i := bytes.Index(line, []byte(key))
+	if i < 0 {
+		return 0, false
+	}
+	rest := line[i+len(key):]
+	if j := bytes.IndexAny(rest, ",}"); j > 0 {
+		rest = rest[:j]
+	}
+	ms, err := strconv.ParseFloat(string(rest), 64)
+	if err != nil {
+		return 0, false
+	}
+	return time.Duration(ms * float64(time.Millisecond)), true
 }
 
 func (s *server) lastProblems() []string {
@@ -144,10 +192,10 @@ func (s *server) stop() error {
 	return s.err
 }
 
-// buildTandem builds the command pkg (./cmd/tandem) of the module the
-// working directory is in, into dir.
-func buildTandem(dir, pkg string) (string, error) {
-	out := filepath.Join(dir, "tandem")
+// buildCommand builds the command pkg (./cmd/tandem, say) of the module the
+// working directory is in, into dir/name.
+func buildCommand(dir, pkg, name string) (string, error) {
+	out := filepath.Join(dir, name)
 	cmd := exec.Command("go", "build", "-o", out, pkg)
 	cmd.Dir = moduleRoot()
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr

@@ -4,6 +4,9 @@
 // and, if $TANDEM_MEMPROFILE is set, the allocations of the whole run
 // there (`go tool pprof -sample_index=alloc_space`): allocations per
 // request are the GC's work, which a CPU profile shows only spread thin.
+// With $TANDEM_TRACE set it also writes an execution trace of the whole
+// run there (bench/api -server-env TANDEM_TRACE=/tmp/trace.out; keep the
+// run short: a second of load is megabytes).
 package main
 
 import (
@@ -12,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"runtime/trace"
 	"syscall"
 
 	"github.com/tandem-docs/tandem/config"
@@ -38,6 +42,19 @@ func main() {
 		fmt.Fprintln(os.Stderr, "tandemprof:", err)
 		os.Exit(1)
 	}
+	// An execution trace (go tool trace) shows what a CPU profile cannot:
+	// where requests wait (run queue, network poller, GC) rather than run.
+	var tf *os.File
+	if p := os.Getenv("TANDEM_TRACE"); p != "" {
+		if tf, err = os.Create(p); err != nil {
+			fmt.Fprintln(os.Stderr, "tandemprof: TANDEM_TRACE:", err)
+			os.Exit(2)
+		}
+		if err := trace.Start(tf); err != nil {
+			fmt.Fprintln(os.Stderr, "tandemprof:", err)
+			os.Exit(1)
+		}
+	}
 	// The same buffered logger as cmd/tandem: an unbuffered one would put
 	// a write system call per access-log line into the profile.
 	logger, logw := telemetry.NewBufferedLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat)
@@ -48,6 +65,10 @@ func main() {
 		err = srv.Run(ctx, nil)
 	}
 	logw.Close()
+	if tf != nil {
+		trace.Stop()
+		tf.Close()
+	}
 	pprof.StopCPUProfile()
 	f.Close()
 	if p := os.Getenv("TANDEM_MEMPROFILE"); p != "" {
