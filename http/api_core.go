@@ -79,9 +79,18 @@ func MountAPI(s *Server, a *app.App, o APIOptions) *API {
 		s.Handle(rt.method+" "+apiPrefix+rt.path, api.handler(rt))
 	}
 	spec := api.OpenAPI()
+	// The document changes only with the binary: clients (code generators,
+	// API explorers) may keep it and revalidate with If-None-Match.
+	sum := sha256.Sum256(spec)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
 	s.HandleFunc("GET "+apiPrefix+"/openapi.json", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(spec)
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("Cache-Control", "no-cache")
+		h.Set("ETag", etag)
+		// ServeContent answers If-None-Match with 304, sets Content-Length
+		// (the 115 KB went out chunked before) and serves ranges.
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(spec))
 	})
 	// Anything else under /api/v1 is a problem+json 404 or 405, not the
 	// web app.

@@ -3,6 +3,8 @@ package http
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,15 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 	e := newAPIEnv(t)
 	r := e.anon().do("GET", "/api/v1/openapi.json", nil)
 	wantStatus(t, r, 200)
+	if got, want := r.header.Get("Content-Length"), strconv.Itoa(len(r.body)); got != want {
+		t.Errorf("Content-Length = %q, want %q", got, want)
+	}
+	etag := r.header.Get("ETag")
+	if etag == "" {
+		t.Error("no ETag")
+	} else if again := e.anon().do("GET", "/api/v1/openapi.json", nil, "If-None-Match", etag); again.status != http.StatusNotModified || len(again.body) != 0 {
+		t.Errorf("If-None-Match with the ETag: status %d, %d bytes; want 304 and none", again.status, len(again.body))
+	}
 	var spec struct {
 		OpenAPI    string                               `json:"openapi"`
 		Paths      map[string]map[string]map[string]any `json:"paths"`
