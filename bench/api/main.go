@@ -122,9 +122,9 @@ type result struct {
 	LagP99 float64 `json:"lag_p99_ms"`
 	// HandlerP50 and HandlerP99 are the server's own view (its access
 	// log's duration_ms): the handler's time, without the waits before it
-	// runs. Zero for a server without an access log (floor).
-	HandlerP50 float64 `json:"handler_p50_ms"`
-	HandlerP99 float64 `json:"handler_p99_ms"`
+	// runs. Absent for a server without an access log (floor).
+	HandlerP50 float64 `json:"handler_p50_ms,omitempty"`
+	HandlerP99 float64 `json:"handler_p99_ms,omitempty"`
 	// ServerCPU and DatabaseCPU are the cores the tandem process and the
 	// PostgreSQL backends used; CoreBusy is each core's busy share, all
 	// processes of the machine included.
@@ -403,12 +403,21 @@ func measure(ctx context.Context, l *openLoop, srv *server, pgName, db, sc strin
 	if st.Errors > 0 {
 		r.ErrorKinds = st.ErrorKind
 	}
-	fmt.Printf("%-8s %-7s run %d: %6.0f req/s, p50 %6.2f ms, p90 %6.2f, p99 %6.2f, p99.9 %6.2f, max %7.2f, errors %d; lag p99 %.2f ms; handler p50 %.2f, p99 %.2f ms; CPU: tandem %.0f%%, postgres %.0f%%, load generator %.0f%%, others %.0f%%, cores busy %s; load %s\n",
-		db, sc, runNo, r.Throughput, r.P50, r.P90, r.P99, r.P999, r.Max, r.Errors, r.LagP99, r.HandlerP50, r.HandlerP99, 100*r.ServerCPU, 100*r.DatabaseCPU, 100*r.LoadCPU, 100*r.OtherCPU, percents(r.CoreBusy), r.LoadAverage)
+	fmt.Printf("%-8s %-7s run %d: %6.0f req/s, p50 %6.2f ms, p90 %6.2f, p99 %6.2f, p99.9 %6.2f, max %7.2f, errors %d; lag p99 %.2f ms; handler %s; CPU: tandem %.0f%%, postgres %.0f%%, load generator %.0f%%, others %.0f%%, cores busy %s; load %s\n",
+		db, sc, runNo, r.Throughput, r.P50, r.P90, r.P99, r.P999, r.Max, r.Errors, r.LagP99, handlerText(r), 100*r.ServerCPU, 100*r.DatabaseCPU, 100*r.LoadCPU, 100*r.OtherCPU, percents(r.CoreBusy), r.LoadAverage)
 	if st.Errors > 0 {
 		fmt.Printf("  errors: %v\n  server's last warnings: %v\n", st.ErrorKind, srv.lastProblems())
 	}
 	return r, nil
+}
+
+// handlerText is a run's handler latencies as printed, or "-" for a server
+// without an access log.
+func handlerText(r result) string {
+	if r.HandlerP99 == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("p50 %.2f, p99 %.2f ms", r.HandlerP50, r.HandlerP99)
 }
 
 // cpuPerRequest is the server's CPU time per answered request, in
@@ -589,11 +598,14 @@ func summarize(all []result) {
 			p99s = append(p99s, fmt.Sprintf("%.2f", r.P99))
 			errs += r.Errors
 		}
-		fmt.Printf("| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %d | %s | %.2f | %.0f%% | %.0f | %.0f%% |\n", k.db, k.sc, len(rs),
+		handler := "-"
+		if h := med(func(r result) float64 { return r.HandlerP99 }); h > 0 {
+			handler = fmt.Sprintf("%.2f", h)
+		}
+		fmt.Printf("| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %d | %s | %s | %.0f%% | %.0f | %.0f%% |\n", k.db, k.sc, len(rs),
 			med(func(r result) float64 { return r.Throughput }), med(func(r result) float64 { return r.P50 }),
 			med(func(r result) float64 { return r.P99 }), med(func(r result) float64 { return r.P999 }),
-			med(func(r result) float64 { return r.Max }), errs, strings.Join(p99s, ", "),
-			med(func(r result) float64 { return r.HandlerP99 }),
+			med(func(r result) float64 { return r.Max }), errs, strings.Join(p99s, ", "), handler,
 			100*med(func(r result) float64 { return r.ServerCPU }), med(cpuPerRequest),
 			100*med(func(r result) float64 { return r.DatabaseCPU }))
 	}
