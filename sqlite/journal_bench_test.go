@@ -15,19 +15,15 @@ import (
 // to today's (BenchmarkDocumentLogAppend/batch=100): 100 one-update rows
 // for 100 of 1,000 documents per transaction, with the same pragmas.
 //
-//   - journal: rows keyed by an increasing integer, so a commit fills the
-//     last pages of one B-tree;
+//	go test -run XXX -bench 'DocumentLogAppend/batch=100$|JournalLayout' ./sqlite/
 //
-//   - journal+index: the same with an index on (document, writer,
-//     last_seq), which collision checks and loads would need, and which
-//     touches a leaf per document again (smaller ones);
-//
-//   - journal+index+trim: that index on a journal kept small, as folding
-//     would keep it: every 10 commits the rows of the 10 before are
-//     deleted, in the measured time (the fold's deletes, not its inserts
-//     into document_log).
-//
-//     go test -run XXX -bench JournalLayout ./sqlite/
+// The layouts: "journal" has rows keyed by an increasing integer, so a
+// commit fills the last pages of one B-tree. "journal+index" adds an
+// index on (document, writer, last_seq), which collision checks and loads
+// would need, and which touches a leaf per document again (smaller ones).
+// "journal+index+trim" keeps that indexed journal small, as folding would:
+// every 10 commits the rows of the 10 before are deleted, in the measured
+// time (the fold's deletes, not its inserts into document_log).
 func BenchmarkJournalLayout(b *testing.B) {
 	for _, layout := range []string{"journal", "journal+index", "journal+index+trim"} {
 		b.Run(layout, func(b *testing.B) {
