@@ -66,10 +66,14 @@ func runChild(addr, dbPath string) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
-		if log, err = sqlite.NewDocumentLog(context.Background(), db); err != nil {
+		l, err := sqlite.NewDocumentLog(context.Background(), db)
+		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
+		// Folds every few milliseconds, so that kills land in them too.
+		l.SetFoldInterval(5 * time.Millisecond)
+		log = l
 	}
 	if v := os.Getenv("TANDEM_COLLAB_COMPACT_AFTER"); v != "" {
 		fmt.Sscan(v, &cfg.CompactAfterUpdates)

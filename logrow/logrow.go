@@ -73,3 +73,29 @@ func Decode(dst []tandem.LogEntry, document, writer string, first uint64, data [
 	}
 	return dst, nil
 }
+
+// Concat returns the row holding a's entries and then b's, of the same
+// document and writer; b's seqs must all be above a's.
+func Concat(a, b Row) (Row, error) {
+	if a.Document != b.Document || a.Writer != b.Writer || b.First <= a.Last {
+		return Row{}, errors.New("logrow: rows to concatenate are not consecutive entries of one writer")
+	}
+	out := Row{Document: a.Document, Writer: a.Writer, First: a.First, Last: b.Last,
+		Data: make([]byte, len(a.Data), len(a.Data)+len(b.Data)+8)}
+	copy(out.Data, a.Data)
+	for data := b.Data; len(data) > 0; {
+		d, n := binary.Uvarint(data)
+		if n <= 0 {
+			return Row{}, ErrCorrupt
+		}
+		data = data[n:]
+		size, n := binary.Uvarint(data)
+		if n <= 0 || size > uint64(len(data)-n) {
+			return Row{}, ErrCorrupt
+		}
+		out.Data = binary.AppendUvarint(out.Data, b.First-a.First+d)
+		out.Data = append(out.Data, data[:n+int(size)]...)
+		data = data[n+int(size):]
+	}
+	return out, nil
+}

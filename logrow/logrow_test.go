@@ -3,6 +3,7 @@ package logrow
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/tandem-docs/tandem"
@@ -30,5 +31,36 @@ func TestGroupDecodeRoundTrip(t *testing.T) {
 		if _, err := Decode(nil, "a", "w", 1, bad, 0); !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("Decode(%x) = %v, want ErrCorrupt", bad, err)
 		}
+	}
+}
+
+func TestConcat(t *testing.T) {
+	a, _ := Group([]tandem.LogEntry{{Document: "d", Writer: "w", Seq: 3, Update: []byte("u3")}, {Document: "d", Writer: "w", Seq: 4, Update: []byte("u4")}})
+	b, _ := Group([]tandem.LogEntry{{Document: "d", Writer: "w", Seq: 7, Update: []byte("u7")}, {Document: "d", Writer: "w", Seq: 300, Update: []byte("u300")}})
+	row, err := Concat(a[0], b[0])
+	if err != nil || row.First != 3 || row.Last != 300 {
+		t.Fatalf("Concat = %+v, %v", row, err)
+	}
+	got, err := Decode(nil, "d", "w", row.First, row.Data, 0)
+	if err != nil || len(got) != 4 {
+		t.Fatalf("Decode = %+v, %v", got, err)
+	}
+	for i, want := range []uint64{3, 4, 7, 300} {
+		if got[i].Seq != want || string(got[i].Update) != "u"+fmt.Sprint(want) {
+			t.Fatalf("entry %d = %+v, want seq %d", i, got[i], want)
+		}
+	}
+	if _, err := Concat(b[0], a[0]); err == nil {
+		t.Fatal("Concat of rows out of order succeeded")
+	}
+	other := a[0]
+	other.Writer = "x"
+	if _, err := Concat(other, b[0]); err == nil {
+		t.Fatal("Concat of two writers' rows succeeded")
+	}
+	bad := b[0]
+	bad.Data = []byte{0, 5, 'x'}
+	if _, err := Concat(a[0], bad); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Concat of a corrupt row = %v", err)
 	}
 }

@@ -5,13 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/tandem-docs/tandem/logrow"
+	"os"
 	"slices"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tandem "github.com/tandem-docs/tandem"
+	"github.com/tandem-docs/tandem/logrow"
 )
 
 // documentLogSteps is the forward-only schema of the document log. Released
@@ -62,12 +63,26 @@ var documentLogSteps = []string{
 	) WITHOUT ROWID;
 	INSERT INTO document_snapshot_seqs (document, writer, seq)
 		SELECT document, '', seq FROM document_snapshots WHERE seq > 0;`,
+	// Version 3: the journal (see journal.go). Appends store their rows
+	// here in commit order; a fold moves them to document_log.
+	`CREATE TABLE document_journal (
+		id INTEGER PRIMARY KEY,
+		document TEXT NOT NULL,
+		writer TEXT NOT NULL,
+		first_seq INTEGER NOT NULL,
+		last_seq INTEGER NOT NULL,
+		ord INTEGER NOT NULL,
+		data BLOB NOT NULL
+	);`,
 }
 
 // DocumentLog is tandem.DocumentLog on SQLite. Appends go through the
 // database's single write connection, so a batch is one transaction and one
 // fsync of the WAL however many documents it touches; loads read from the
 // reader pool under WAL snapshot isolation and never wait for the writer.
+// Appends land in a journal in commit order that a background fold moves
+// into the per-document log (journal.go); one process at a time may open a
+// database's log.
 //
 // The lead's deployment opens a database file of its own for the document
 // log, so that group commits do not contend with metadata writes.
@@ -77,8 +92,10 @@ var documentLogSteps = []string{
 // it (snapshot included) collides, which is how a retried append that had
 // committed is detected.
 type DocumentLog struct {
-	db    *DB
-	stmts []*sql.Stmt // stmts[n-1] inserts n rows
+	db        *DB
+	lock      *os.File    // held while open (see journal.go)
+	stmts     []*sql.Stmt // stmts[n-1] inserts n rows into the journal
+	foldStmts []*sql.Stmt // foldStmts[n-1] inserts n rows into document_log
 	// The statements of a read (every first join of a document loads
 	// one), prepared once on the reader pool rather than parsed again for
 	// each load: in a reconnect storm over many documents that parsing
@@ -88,10 +105,18 @@ type DocumentLog struct {
 	ordMu   sync.Mutex
 	lastOrd int64 // the last ord stored by this process
 
+	// writeMu orders the transactions that change the journal (appends,
+	// folds, compactions, deletes) with the changes to its memory copy.
+	writeMu sync.Mutex
+	journal journal
+	heads   map[string]map[string]uint64 // see head
+
 	// writerIdle is tandem.WriterIdle (tests shorten it).
 	writerIdle time.Duration
+	foldEvery  atomic.Int64 // a time.Duration
+	kick       chan struct{}
 	stop       chan struct{}
-	done       chan struct{}
+	wg         sync.WaitGroup
 }
 
 var _ tandem.DocumentLog = (*DocumentLog)(nil)
@@ -101,17 +126,31 @@ func NewDocumentLog(ctx context.Context, db *DB) (*DocumentLog, error) {
 	if err := db.Migrate(ctx, "document_log", documentLogSteps); err != nil {
 		return nil, err
 	}
-	l := &DocumentLog{db: db, writerIdle: tandem.WriterIdle}
+	lock, err := lockFile(db.Path() + "-log.lock")
+	if err != nil {
+		return nil, fmt.Errorf("document log: %w", err)
+	}
+	l := &DocumentLog{db: db, lock: lock, writerIdle: tandem.WriterIdle, kick: make(chan struct{}, 1), heads: map[string]map[string]uint64{}}
+	l.foldEvery.Store(int64(foldEvery))
 	// Preparing an insert costs far more than running it, so the inserts
 	// of every row count are prepared once, here: the single write
 	// connection is busy inside transactions later.
 	for n := 1; n <= appendChunk; n++ {
-		s, err := db.Writer().PrepareContext(ctx, insertRows(n))
+		s, err := db.Writer().PrepareContext(ctx, journalInsert(n))
 		if err != nil {
 			l.Close()
 			return nil, fmt.Errorf("document log: prepare: %w", err)
 		}
 		l.stmts = append(l.stmts, s)
+		if s, err = db.Writer().PrepareContext(ctx, foldInsert(n)); err != nil {
+			l.Close()
+			return nil, fmt.Errorf("document log: prepare: %w", err)
+		}
+		l.foldStmts = append(l.foldStmts, s)
+	}
+	if err := l.loadJournal(ctx); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("document log: journal: %w", err)
 	}
 	for _, r := range []struct {
 		stmt **sql.Stmt
@@ -144,14 +183,16 @@ func NewDocumentLog(ctx context.Context, db *DB) (*DocumentLog, error) {
 		l.Close()
 		return nil, fmt.Errorf("document log: %w", err)
 	}
-	l.stop, l.done = make(chan struct{}), make(chan struct{})
+	l.stop = make(chan struct{})
+	l.wg.Add(2)
 	go l.checkpoint()
+	go l.folder()
 	return l, nil
 }
 
 // checkpoint runs passive checkpoints from a read connection.
 func (l *DocumentLog) checkpoint() {
-	defer close(l.done)
+	defer l.wg.Done()
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -165,28 +206,36 @@ func (l *DocumentLog) checkpoint() {
 	}
 }
 
-// Close stops the background checkpoints and releases the prepared
-// statements; it does not close the database.
+// Close stops the background work, folds the whole journal (so that a
+// release that does not know the journal finds every row in document_log)
+// and releases the prepared statements and the lock; it does not close the
+// database.
 func (l *DocumentLog) Close() error {
+	var err error
 	if l.stop != nil {
 		close(l.stop)
-		<-l.done
+		l.wg.Wait()
 		l.stop = nil
+		if ferr := l.fold(context.Background()); ferr != nil {
+			err = fmt.Errorf("document log: fold on close: %w", ferr)
+		}
 	}
-	for _, s := range l.stmts {
+	for _, s := range slices.Concat(l.stmts, l.foldStmts) {
 		s.Close()
 	}
-	l.stmts = nil
+	l.stmts, l.foldStmts = nil, nil
 	for _, s := range []**sql.Stmt{&l.readPos, &l.readSnapshot, &l.readUpdates} {
 		if *s != nil {
 			(*s).Close()
 			*s = nil
 		}
 	}
-	return nil
+	if l.lock != nil {
+		l.lock.Close()
+		l.lock = nil
+	}
+	return err
 }
-
-var errCollision = errors.New("collision")
 
 // Append implements tandem.DocumentLog.
 func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) (err error) {
@@ -204,42 +253,79 @@ func (l *DocumentLog) Append(ctx context.Context, entries []tandem.LogEntry) (er
 	if err != nil {
 		return err
 	}
-	// The usual case stores every row in one statement; if some collide
-	// (a retried append that had committed), the transaction is rolled
-	// back, the colliding documents are found, and the others are stored.
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	// A row collides if it is not above everything stored for its
+	// document's writer (a retried append that had committed): none of
+	// that document's rows are stored.
 	var conflicts []string
-	for {
-		err = l.appendTx(ctx, rows)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, errCollision) {
+	for _, r := range rows {
+		top, err := l.head(ctx, r.Document, r.Writer)
+		if err != nil {
 			return fmt.Errorf("document log: append: %w", err)
 		}
-		docs, cerr := l.conflicts(ctx, rows)
-		if cerr != nil {
-			return fmt.Errorf("document log: append: find conflicts: %w", cerr)
-		}
-		if len(docs) == 0 {
-			continue // the colliding rows are gone (deleted): retry
-		}
-		conflicts = append(conflicts, docs...)
-		drop := map[string]bool{}
-		for _, d := range docs {
-			drop[d] = true
-		}
-		rows = slices.DeleteFunc(rows, func(r logRow) bool { return drop[r.Document] })
-		if len(rows) == 0 {
-			break
+		if r.First <= top {
+			conflicts = append(conflicts, r.Document)
 		}
 	}
 	if len(conflicts) > 0 {
 		slices.Sort(conflicts)
 		conflicts = slices.Compact(conflicts)
+		rows = slices.DeleteFunc(rows, func(r logRow) bool {
+			_, found := slices.BinarySearch(conflicts, r.Document)
+			return found
+		})
+	}
+	if len(rows) > 0 {
+		if err := l.appendTx(ctx, rows); err != nil {
+			return fmt.Errorf("document log: append: %w", err)
+		}
+	}
+	if l.journal.size() >= foldRows {
+		select {
+		case l.kick <- struct{}{}:
+		default:
+		}
+	}
+	if len(conflicts) > 0 {
 		return &tandem.SeqConflictError{Documents: conflicts}
 	}
 	return nil
 }
+
+// head returns the last seq stored of writer in document, snapshot
+// included, from l.heads or, the first time, from the database. The caller
+// holds writeMu, so no append, fold or compaction runs meanwhile, and this
+// process is the only writer (see journal.go).
+func (l *DocumentLog) head(ctx context.Context, document, writer string) (uint64, error) {
+	if top, ok := l.heads[document][writer]; ok {
+		return top, nil
+	}
+	var top int64
+	if err := l.db.Reader().QueryRowContext(ctx, headSQL, document, writer).Scan(&top); err != nil {
+		return 0, err
+	}
+	h := max(uint64(top), l.journal.head(document, writer))
+	l.setHead(document, writer, h)
+	return h, nil
+}
+
+// setHead records the last seq of writer in document; the caller holds
+// writeMu. The cache is bounded: past maxHeads documents it starts over,
+// and a document's first append after that reads its head again.
+func (l *DocumentLog) setHead(document, writer string, seq uint64) {
+	if l.heads[document] == nil {
+		if len(l.heads) >= maxHeads {
+			clear(l.heads)
+		}
+		l.heads[document] = map[string]uint64{}
+	}
+	l.heads[document][writer] = seq
+}
+
+// maxHeads bounds l.heads: some MB for the documents a busy server
+// writes, far more than its working set.
+const maxHeads = 1 << 16
 
 // logRow is what one Append stores for one (document, writer).
 type logRow = logrow.Row
@@ -261,31 +347,32 @@ func (l *DocumentLog) appendTx(ctx context.Context, rows []logRow) error {
 	}
 	defer tx.Rollback()
 	ord := l.nextOrd()
+	id := l.journal.next()
+	stored := make([]jrow, 0, len(rows))
 	// Many rows per statement: the per-statement cost of database/sql and
 	// the driver is a large part of a small insert.
-	args := make([]any, 0, 6*appendChunk)
-	for len(rows) > 0 {
-		n := min(len(rows), appendChunk)
-		stmt := tx.StmtContext(ctx, l.stmts[n-1])
+	args := make([]any, 0, 7*appendChunk)
+	for rest := rows; len(rest) > 0; {
+		n := min(len(rest), appendChunk)
 		args = args[:0]
-		for _, r := range rows[:n] {
-			args = append(args, r.Document, r.Writer, int64(r.First), int64(r.Last), ord, r.Data)
+		for _, r := range rest[:n] {
+			args = append(args, id, r.Document, r.Writer, int64(r.First), int64(r.Last), ord, r.Data)
+			stored = append(stored, jrow{id: id, ord: ord, Row: r})
+			id++
 		}
-		res, err := stmt.ExecContext(ctx, args...)
-		if err != nil {
-			if isConstraint(err) {
-				return errCollision
-			}
+		if _, err := tx.StmtContext(ctx, l.stmts[n-1]).ExecContext(ctx, args...); err != nil {
 			return err
 		}
-		if got, err := res.RowsAffected(); err != nil {
-			return err
-		} else if got != int64(n) {
-			return errCollision
-		}
-		rows = rows[n:]
+		rest = rest[n:]
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	l.journal.add(stored)
+	for _, r := range rows {
+		l.setHead(r.Document, r.Writer, r.Last)
+	}
+	return nil
 }
 
 // appendChunk is the number of rows per insert statement.
@@ -296,60 +383,11 @@ const appendChunk = 64
 // interior pages above them.
 const writerCacheKiB = 32 << 10
 
-// insertRows is an insert of n rows that skips any row not above
-// everything stored for its document's writer (updates and snapshot); the
-// caller compares the row count to detect that.
-func insertRows(n int) string {
-	var b strings.Builder
-	// OR ROLLBACK: a key collision ends the whole transaction, as the
-	// caller would anyway (it retries without the colliding documents).
-	// The default, ABORT, undoes only the failing statement, which makes
-	// SQLite keep a statement journal: a copy of every page the insert
-	// touches, written to a temporary file, on every append.
-	b.WriteString("INSERT OR ROLLBACK INTO document_log (document, writer, first_seq, last_seq, ord, data) SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6 FROM (VALUES ")
-	for i := range n {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		b.WriteString("(?,?,?,?,?,?)")
-	}
-	b.WriteString(`) AS v
-		WHERE NOT EXISTS (SELECT 1 FROM document_snapshot_seqs s WHERE s.document = v.column1 AND s.writer = v.column2 AND s.seq >= v.column3)
-		AND NOT EXISTS (SELECT 1 FROM document_log u WHERE u.document = v.column1 AND u.writer = v.column2 AND u.last_seq >= v.column3)`)
-	return b.String()
-}
-
-// isConstraint reports whether err is SQLite's SQLITE_CONSTRAINT (primary
-// key or unique violation).
-func isConstraint(err error) bool {
-	var coder interface{ Code() int }
-	if errors.As(err, &coder) {
-		return coder.Code()&0xff == 19 // SQLITE_CONSTRAINT and its extended codes
-	}
-	return false
-}
-
 // headSQL is the last seq stored of one writer of one document, snapshot
 // included.
 const headSQL = `SELECT max(
 	coalesce((SELECT seq FROM document_snapshot_seqs WHERE document = ?1 AND writer = ?2), 0),
 	coalesce((SELECT max(last_seq) FROM document_log WHERE document = ?1 AND writer = ?2), 0))`
-
-// conflicts lists the documents whose rows collide with what is stored.
-func (l *DocumentLog) conflicts(ctx context.Context, rows []logRow) ([]string, error) {
-	var out []string
-	for _, r := range rows {
-		var top int64
-		if err := l.db.Reader().QueryRowContext(ctx, headSQL, r.Document, r.Writer).Scan(&top); err != nil {
-			return nil, err
-		}
-		if int64(r.First) <= top {
-			out = append(out, r.Document)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
-}
 
 // snapshotPosition reads the stored snapshot's position (empty if none).
 func snapshotPosition(ctx context.Context, q interface {
@@ -388,6 +426,8 @@ func scanPosition(rows *sql.Rows) (tandem.LogPosition, error) {
 // order they were stored.
 func (l *DocumentLog) read(ctx context.Context, document string, after tandem.LogPosition) (tandem.DocumentState, error) {
 	var st tandem.DocumentState
+	// The journal's rows before the snapshot opens (see journal.go).
+	journalRows := l.journal.rowsOf(document)
 	tx, err := l.db.Reader().BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return st, err
@@ -414,6 +454,7 @@ func (l *DocumentLog) read(ctx context.Context, document string, after tandem.Lo
 		return st, fmt.Errorf("updates: %w", err)
 	}
 	defer rows.Close()
+	top := snapPos.Clone()
 	for rows.Next() {
 		var w string
 		var first, last int64
@@ -421,6 +462,7 @@ func (l *DocumentLog) read(ctx context.Context, document string, after tandem.Lo
 		if err := rows.Scan(&w, &first, &last, &data); err != nil {
 			return st, fmt.Errorf("updates: %w", err)
 		}
+		top.Advance(w, uint64(last))
 		if uint64(last) <= from[w] {
 			continue
 		}
@@ -430,6 +472,9 @@ func (l *DocumentLog) read(ctx context.Context, document string, after tandem.Lo
 	}
 	if err := rows.Err(); err != nil {
 		return st, fmt.Errorf("updates: %w", err)
+	}
+	if st.Updates, err = mergeJournal(st.Updates, document, journalRows, from, top); err != nil {
+		return st, err
 	}
 	if st.SnapshotPosition == nil {
 		st.SnapshotPosition = tandem.LogPosition{}
@@ -475,6 +520,15 @@ func (l *DocumentLog) Heads(ctx context.Context, documents []string) (_ map[stri
 	out := make(map[string]tandem.LogPosition, len(documents))
 	if len(documents) == 0 {
 		return out, nil
+	}
+	// The journal's rows before the snapshot opens (see journal.go).
+	for _, d := range documents {
+		for _, r := range l.journal.rowsOf(d) {
+			if out[d] == nil {
+				out[d] = tandem.LogPosition{}
+			}
+			out[d].Advance(r.Writer, r.Last)
+		}
 	}
 	tx, err := l.db.Reader().BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -528,11 +582,20 @@ func (l *DocumentLog) Compact(ctx context.Context, document string, through tand
 	if err := through.Validate("through"); err != nil {
 		return err
 	}
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
 	tx, err := l.db.Writer().BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("document log: compact: %w", err)
 	}
 	defer tx.Rollback()
+	// The document's journal rows join document_log first, in this
+	// transaction, so that what follows sees one table.
+	if rows := l.journal.rowsOf(document); len(rows) > 0 {
+		if err := l.moveRows(ctx, tx, rows); err != nil {
+			return fmt.Errorf("document log: compact: %w", err)
+		}
+	}
 	cur, err := snapshotPosition(ctx, tx, document)
 	if err != nil {
 		return fmt.Errorf("document log: compact: %w", err)
@@ -636,6 +699,7 @@ func (l *DocumentLog) Compact(ctx context.Context, document string, through tand
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("document log: compact: %w", err)
 	}
+	l.journal.drop(document)
 	return nil
 }
 
@@ -646,11 +710,19 @@ func (l *DocumentLog) Delete(ctx context.Context, document string) (err error) {
 	if document == "" {
 		return tandem.Invalid("document", "empty document key")
 	}
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
 	tx, err := l.db.Writer().BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("document log: delete: %w", err)
 	}
 	defer tx.Rollback()
+	// Its journal rows move to document_log, and go with the rest.
+	if rows := l.journal.rowsOf(document); len(rows) > 0 {
+		if err := l.moveRows(ctx, tx, rows); err != nil {
+			return fmt.Errorf("document log: delete: %w", err)
+		}
+	}
 	for _, q := range []string{
 		`DELETE FROM document_log WHERE document = ?`,
 		`DELETE FROM document_snapshot_seqs WHERE document = ?`,
@@ -663,5 +735,7 @@ func (l *DocumentLog) Delete(ctx context.Context, document string) (err error) {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("document log: delete: %w", err)
 	}
+	l.journal.drop(document)
+	delete(l.heads, document)
 	return nil
 }

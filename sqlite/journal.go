@@ -1,0 +1,360 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	tandem "github.com/tandem-docs/tandem"
+	"github.com/tandem-docs/tandem/logrow"
+)
+
+// The journal: group commits append to document_journal, a table keyed by
+// commit order, and a background fold moves its rows into document_log
+// (keyed by document) many commits at a time.
+//
+// Why: a group commit over many documents wrote a leaf page of
+// document_log per document it touched, each a WAL frame: 20-35 µs of CPU
+// per update. Rows keyed by commit order fill the last pages of one
+// B-tree instead, and the fold turns each document's rows since the last
+// fold into one row of document_log, a leaf write per document per fold
+// (BenchmarkDocumentLogAppend, BENCHMARKS.md).
+//
+// The journal has no index, and nothing reads it back from SQL except when
+// the log opens (after a crash, or a stop that did not fold): this process
+// keeps every row it has not folded in memory (journal), and reads, heads
+// and collision checks consult that copy beside the two tables. Collision
+// checks also keep the last seq of each (document, writer) they have seen
+// (DocumentLog.head), so an append reads nothing from the database after a
+// document's first. Both are only correct while this process is the log's
+// one writer, so the log holds an exclusive lock on a file beside the
+// database while it is open (lockFile); a second process fails to open it
+// with a clear error.
+//
+// Invariants (each step below is one transaction, and memory changes only
+// after its commit, under writeMu):
+//   - a row is in exactly one of document_journal and document_log (or
+//     was removed by Compact or Delete);
+//   - journal holds exactly the rows of document_journal;
+//   - per document, the journal's rows are newer than its document_log
+//     rows: a fold moves all of them (Compact and Delete move one
+//     document's).
+//
+// Reads take the memory copy first and then open their SQL snapshot. A
+// fold, compaction or delete committed in between moves or removes rows
+// the memory copy still has; read drops every memory row that the
+// snapshot already covers for its writer (see mergeJournal), so no entry
+// is seen twice. An append committed in between is missing from both,
+// which is a read from just before it: Append had not returned, so
+// nothing it holds was acknowledged when the read began.
+//
+// Crash: an append, fold, compaction or delete killed before its commit
+// leaves the tables as they were; the next open loads the journal's rows
+// into memory and the next fold moves them. Close folds everything, so
+// that a release that does not know the journal finds every row in
+// document_log after a clean stop (after a crash, start this release once
+// before rolling back).
+
+const (
+	// foldEvery is how often the fold runs: the longer, the more of each
+	// busy document's rows become one row of document_log, and the longer
+	// a fold holds the write connection (all of it is one transaction).
+	foldEvery = 250 * time.Millisecond
+	// foldRows starts a fold early when the journal holds that many rows.
+	foldRows = 16384
+	// foldRowBytes caps the rows a fold makes by merging a document's
+	// rows, so that reading or trimming one stays small.
+	foldRowBytes = 64 << 10
+)
+
+// jrow is one journal row held in memory.
+type jrow struct {
+	id  int64
+	ord int64
+	logrow.Row
+}
+
+// journal is the memory copy of document_journal. mu guards it; it
+// changes only under the log's writeMu too, so that changes are made in
+// commit order.
+type journal struct {
+	mu     sync.Mutex
+	docs   map[string][]jrow // per document, in id order
+	rows   int
+	nextID int64
+}
+
+// rowsOf returns document's rows; the slice is never written after, so the
+// caller may keep it without the lock.
+func (j *journal) rowsOf(document string) []jrow {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	r := j.docs[document]
+	return r[:len(r):len(r)]
+}
+
+// head is the last seq of writer in document's rows (0 if none).
+func (j *journal) head(document, writer string) uint64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	rows := j.docs[document]
+	for i := len(rows) - 1; i >= 0; i-- {
+		if rows[i].Writer == writer {
+			return rows[i].Last
+		}
+	}
+	return 0
+}
+
+func (j *journal) add(rows []jrow) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, r := range rows {
+		j.docs[r.Document] = append(j.docs[r.Document], r)
+		j.nextID = max(j.nextID, r.id+1)
+	}
+	j.rows += len(rows)
+}
+
+func (j *journal) drop(documents ...string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, d := range documents {
+		j.rows -= len(j.docs[d])
+		delete(j.docs, d)
+	}
+}
+
+// next is the id of the next row.
+func (j *journal) next() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.nextID
+}
+
+// all returns every row, by document and then id.
+func (j *journal) all() []jrow {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	docs := make([]string, 0, len(j.docs))
+	for d := range j.docs {
+		docs = append(docs, d)
+	}
+	slices.Sort(docs)
+	rows := make([]jrow, 0, j.rows)
+	for _, d := range docs {
+		rows = append(rows, j.docs[d]...)
+	}
+	return rows
+}
+
+func (j *journal) clear() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	clear(j.docs)
+	j.rows = 0
+}
+
+func (j *journal) size() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.rows
+}
+
+// loadJournal reads what an earlier process left in document_journal.
+func (l *DocumentLog) loadJournal(ctx context.Context) error {
+	l.journal.docs = map[string][]jrow{}
+	l.journal.nextID = 1
+	rows, err := l.db.Writer().QueryContext(ctx, `SELECT id, document, writer, first_seq, last_seq, ord, data FROM document_journal ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var all []jrow
+	for rows.Next() {
+		var r jrow
+		var first, last int64
+		if err := rows.Scan(&r.id, &r.Document, &r.Writer, &first, &last, &r.ord, &r.Data); err != nil {
+			return err
+		}
+		r.First, r.Last = uint64(first), uint64(last)
+		all = append(all, r)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	l.journal.add(all)
+	return nil
+}
+
+// folder runs the fold every foldEvery, or sooner when the journal grows
+// past foldRows.
+func (l *DocumentLog) folder() {
+	defer l.wg.Done()
+	t := time.NewTimer(time.Duration(l.foldEvery.Load()))
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-t.C:
+		case <-l.kick:
+		}
+		if err := l.fold(context.Background()); err != nil {
+			// The rows stay in the journal and in memory, readable; the
+			// next fold tries again.
+			slog.Warn("document log: fold", "error", err)
+		}
+		t.Reset(time.Duration(l.foldEvery.Load()))
+	}
+}
+
+// SetFoldInterval changes how often the journal is folded (by default
+// every 250 ms). Tests use it to fold often, or never.
+func (l *DocumentLog) SetFoldInterval(d time.Duration) {
+	l.foldEvery.Store(int64(max(d, time.Millisecond)))
+	select {
+	case l.kick <- struct{}{}:
+	default:
+	}
+}
+
+// fold moves every row of the journal into document_log, in one
+// transaction.
+func (l *DocumentLog) fold(ctx context.Context) error {
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	rows := l.journal.all()
+	if len(rows) == 0 {
+		return nil
+	}
+	tx, err := l.db.Writer().BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := l.insertFolded(ctx, tx, rows); err != nil {
+		return err
+	}
+	// Every row of the journal is in memory (rows), and ids only grow, so
+	// the rows up to the highest are exactly these.
+	res, err := tx.ExecContext(ctx, `DELETE FROM document_journal WHERE id < ?`, l.journal.next())
+	if err != nil {
+		return fmt.Errorf("fold: %w", err)
+	}
+	if err := checkDeleted(res, len(rows)); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	l.journal.clear()
+	return nil
+}
+
+// moveRows folds the journal rows of one document (for Compact and Delete)
+// inside the caller's transaction.
+func (l *DocumentLog) moveRows(ctx context.Context, tx *sql.Tx, rows []jrow) error {
+	if err := l.insertFolded(ctx, tx, rows); err != nil {
+		return err
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.id
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM document_journal WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return fmt.Errorf("fold: %w", err)
+	}
+	return checkDeleted(res, len(rows))
+}
+
+func checkDeleted(res sql.Result, want int) error {
+	got, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if got != int64(want) {
+		return fmt.Errorf("fold: %d of %d journal rows found: another process wrote the journal", got, want)
+	}
+	return nil
+}
+
+// insertFolded inserts rows (by document, then id) into document_log. A
+// run of a document's rows by one writer, with no other writer's row
+// between them, becomes one row (up to foldRowBytes), stored at the first
+// one's ord: reads order rows by ord, and the run's updates come after
+// everything stored before its first and before anything another writer
+// stored after its last. In a single process (one writer id) every
+// document's journal rows become one row of document_log.
+func (l *DocumentLog) insertFolded(ctx context.Context, tx *sql.Tx, rows []jrow) error {
+	merged := make([]jrow, 0, len(rows))
+	for _, r := range rows {
+		if n := len(merged); n > 0 {
+			last := &merged[n-1]
+			if last.Document == r.Document && last.Writer == r.Writer && len(last.Data)+len(r.Data) <= foldRowBytes {
+				row, err := logrow.Concat(last.Row, r.Row)
+				if err != nil {
+					return fmt.Errorf("fold %s: %w", r.Document, err)
+				}
+				last.Row = row
+				continue
+			}
+		}
+		merged = append(merged, r)
+	}
+	args := make([]any, 0, 6*appendChunk)
+	for rest := merged; len(rest) > 0; {
+		n := min(len(rest), appendChunk)
+		args = args[:0]
+		for _, r := range rest[:n] {
+			args = append(args, r.Document, r.Writer, int64(r.First), int64(r.Last), r.ord, r.Data)
+		}
+		if _, err := tx.StmtContext(ctx, l.foldStmts[n-1]).ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("fold: %w", err)
+		}
+		rest = rest[n:]
+	}
+	return nil
+}
+
+// mergeJournal appends to st the memory rows of its document that its SQL
+// snapshot did not have: rows whose writer's seq is above both from (what
+// the reader has or the snapshot holds) and top (the highest seq of each
+// writer in the snapshot's document_log and snapshot position).
+func mergeJournal(st []tandem.LogEntry, document string, rows []jrow, from, top map[string]uint64) ([]tandem.LogEntry, error) {
+	for _, r := range rows {
+		after := max(from[r.Writer], top[r.Writer])
+		if r.Last <= after {
+			continue
+		}
+		var err error
+		if st, err = logrow.Decode(st, document, r.Writer, r.First, r.Data, after); err != nil {
+			return st, fmt.Errorf("%s: %w", document, err)
+		}
+	}
+	return st, nil
+}
+
+// journalInsert is an insert of n rows into the journal. It checks
+// nothing: Append has checked every row against the heads it knows.
+func journalInsert(n int) string {
+	return "INSERT INTO document_journal (id, document, writer, first_seq, last_seq, ord, data) VALUES " +
+		strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?),", n), ",")
+}
+
+// foldInsert is a plain insert of n rows into document_log.
+func foldInsert(n int) string {
+	return "INSERT INTO document_log (document, writer, first_seq, last_seq, ord, data) VALUES " +
+		strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?),", n), ",")
+}
