@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -72,7 +73,7 @@ const (
 	// foldChunk is the number of rows a fold moves per transaction (whole
 	// documents), so that a group commit waits behind a few milliseconds
 	// of folding at most.
-	foldChunk = 512
+	foldChunk = 128
 	// foldRows starts a fold early when the journal holds that many rows
 	// (some MB of memory).
 	foldRows = 65536
@@ -237,6 +238,9 @@ func (l *DocumentLog) fold(ctx context.Context) error {
 			return err
 		}
 		docs = docs[n:]
+		// Let a group commit that waited for this chunk take the write
+		// connection before the next.
+		runtime.Gosched()
 	}
 	return nil
 }
