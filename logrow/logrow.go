@@ -75,27 +75,38 @@ func Decode(dst []tandem.LogEntry, document, writer string, first uint64, data [
 }
 
 // Concat returns the row holding a's entries and then b's, of the same
-// document and writer; b's seqs must all be above a's.
+// document and writer; b's seqs must all be above a's. The result's Data
+// does not share memory with a's or b's.
 func Concat(a, b Row) (Row, error) {
-	if a.Document != b.Document || a.Writer != b.Writer || b.First <= a.Last {
-		return Row{}, errors.New("logrow: rows to concatenate are not consecutive entries of one writer")
+	out := a
+	out.Data = append(make([]byte, 0, len(a.Data)+len(b.Data)+8), a.Data...)
+	if err := out.Append(b); err != nil {
+		return Row{}, err
 	}
-	out := Row{Document: a.Document, Writer: a.Writer, First: a.First, Last: b.Last,
-		Data: make([]byte, len(a.Data), len(a.Data)+len(b.Data)+8)}
-	copy(out.Data, a.Data)
+	return out, nil
+}
+
+// Append adds b's entries after r's, in place (r.Data grows; it must not
+// be shared). b must be of the same document and writer, with seqs above
+// r's.
+func (r *Row) Append(b Row) error {
+	if r.Document != b.Document || r.Writer != b.Writer || b.First <= r.Last {
+		return errors.New("logrow: rows to concatenate are not consecutive entries of one writer")
+	}
 	for data := b.Data; len(data) > 0; {
 		d, n := binary.Uvarint(data)
 		if n <= 0 {
-			return Row{}, ErrCorrupt
+			return ErrCorrupt
 		}
 		data = data[n:]
 		size, n := binary.Uvarint(data)
 		if n <= 0 || size > uint64(len(data)-n) {
-			return Row{}, ErrCorrupt
+			return ErrCorrupt
 		}
-		out.Data = binary.AppendUvarint(out.Data, b.First-a.First+d)
-		out.Data = append(out.Data, data[:n+int(size)]...)
+		r.Data = binary.AppendUvarint(r.Data, b.First-r.First+d)
+		r.Data = append(r.Data, data[:n+int(size)]...)
 		data = data[n+int(size):]
 	}
-	return out, nil
+	r.Last = b.Last
+	return nil
 }

@@ -717,13 +717,12 @@ func (l *DocumentLog) Delete(ctx context.Context, document string) (err error) {
 		return fmt.Errorf("document log: delete: %w", err)
 	}
 	defer tx.Rollback()
-	// Its journal rows move to document_log, and go with the rest.
-	if rows := l.journal.rowsOf(document); len(rows) > 0 {
-		if err := l.moveRows(ctx, tx, rows); err != nil {
-			return fmt.Errorf("document log: delete: %w", err)
-		}
-	}
 	for _, q := range []string{
+		// The journal has no index on documents: this reads all of it,
+		// which a fold keeps to about a second of appends. Dead rows (see
+		// DocumentLog.fold) go too, or a crash before the fold deleted
+		// them would bring them back.
+		`DELETE FROM document_journal WHERE document = ?`,
 		`DELETE FROM document_log WHERE document = ?`,
 		`DELETE FROM document_snapshot_seqs WHERE document = ?`,
 		`DELETE FROM document_snapshots WHERE document = ?`,

@@ -40,9 +40,12 @@ import (
 //
 // Invariants (each step below is one transaction, and memory changes only
 // after its commit, under writeMu):
-//   - a row is in exactly one of document_journal and document_log (or
-//     was removed by Compact or Delete);
-//   - journal holds exactly the rows of document_journal;
+//   - an entry is live in exactly one of document_journal and
+//     document_log (or was removed by Compact or Delete); a journal row
+//     that a fold has copied to document_log is dead until the fold's
+//     pass deletes it, and recognizable: its writer's entries in
+//     document_log or the snapshot reach its last seq;
+//   - journal (memory) holds exactly the live rows of document_journal;
 //   - per document, the journal's rows are newer than its document_log
 //     rows: a fold moves all of them (Compact and Delete move one
 //     document's).
@@ -55,9 +58,10 @@ import (
 // which is a read from just before it: Append had not returned, so
 // nothing it holds was acknowledged when the read began.
 //
-// Crash: an append, fold, compaction or delete killed before its commit
-// leaves the tables as they were; the next open loads the journal's rows
-// into memory and the next fold moves them. Close folds everything, so
+// Crash: an append, fold chunk, compaction or delete killed before its
+// commit leaves the tables as they were; the next open loads the
+// journal's live rows into memory (and deletes the dead ones), and the
+// next fold moves them. Close folds everything, so
 // that a release that does not know the journal finds every row in
 // document_log after a clean stop (after a crash, start this release once
 // before rolling back).
@@ -159,6 +163,26 @@ func (j *journal) documents() []string {
 	return docs
 }
 
+// dropBefore removes the rows below cut of documents.
+func (j *journal) dropBefore(documents []string, cut int64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, d := range documents {
+		rows := j.docs[d]
+		k := 0
+		for k < len(rows) && rows[k].id < cut {
+			k++
+		}
+		j.rows -= k
+		if k == len(rows) {
+			delete(j.docs, d)
+		} else {
+			// A new slice: readers may hold the old one.
+			j.docs[d] = slices.Clone(rows[k:])
+		}
+	}
+}
+
 func (j *journal) size() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -187,7 +211,40 @@ func (l *DocumentLog) loadJournal(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	l.journal.add(all)
+	// Rows a fold had moved before the process stopped, and not yet
+	// deleted, are dead: document_log (or the snapshot) has their writer's
+	// entries up to them or beyond. A fold moves a document's rows in id
+	// order, so a live row is above everything stored of its writer.
+	type key struct{ document, writer string }
+	heads := map[key]int64{}
+	var live []jrow
+	var dead []int64
+	for _, r := range all {
+		k := key{r.Document, r.Writer}
+		top, ok := heads[k]
+		if !ok {
+			if err := l.db.Writer().QueryRowContext(ctx, headSQL, r.Document, r.Writer).Scan(&top); err != nil {
+				return err
+			}
+			heads[k] = top
+		}
+		if r.Last > uint64(top) {
+			live = append(live, r)
+		} else {
+			dead = append(dead, r.id)
+		}
+		l.journal.nextID = max(l.journal.nextID, r.id+1)
+	}
+	if len(dead) > 0 {
+		list, err := json.Marshal(dead)
+		if err != nil {
+			return err
+		}
+		if _, err := l.db.Writer().ExecContext(ctx, `DELETE FROM document_journal WHERE id IN (SELECT value FROM json_each(?))`, string(list)); err != nil {
+			return err
+		}
+	}
+	l.journal.add(live)
 	return nil
 }
 
@@ -229,49 +286,71 @@ func (l *DocumentLog) Fold(ctx context.Context) error { return l.fold(ctx) }
 
 // fold moves every row the journal holds now into document_log: all of a
 // document's rows at once, about foldChunk rows per transaction, so that a
-// group commit waits behind one chunk at most.
+// group commit waits behind one chunk at most. A chunk only inserts:
+// deleting its rows from the journal would rewrite a journal page for
+// nearly every row (a document's rows are spread over all of it). The
+// rows stay there, dead, until the pass ends with one range delete of
+// everything it folded; a crash in between leaves dead rows that
+// loadJournal recognizes (see there).
 func (l *DocumentLog) fold(ctx context.Context) error {
+	cut := l.journal.next() // this pass folds the rows below
 	docs := l.journal.documents()
+	folded := 0
 	for len(docs) > 0 {
-		n, err := l.foldDocuments(ctx, docs)
+		n, rows, err := l.foldDocuments(ctx, docs, cut)
 		if err != nil {
 			return err
 		}
 		docs = docs[n:]
+		folded += rows
 		// Let a group commit that waited for this chunk take the write
 		// connection before the next.
 		runtime.Gosched()
 	}
+	if folded == 0 {
+		return nil
+	}
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	if _, err := l.db.Writer().ExecContext(ctx, `DELETE FROM document_journal WHERE id < ?`, cut); err != nil {
+		return fmt.Errorf("fold: %w", err)
+	}
 	return nil
 }
 
-// foldDocuments folds the first of docs, about foldChunk rows, in one
-// transaction and returns how many documents it took.
-func (l *DocumentLog) foldDocuments(ctx context.Context, docs []string) (int, error) {
+// foldDocuments folds the rows below cut of the first of docs, about
+// foldChunk rows, in one transaction, and returns how many documents and
+// rows it took.
+func (l *DocumentLog) foldDocuments(ctx context.Context, docs []string, cut int64) (int, int, error) {
 	l.writeMu.Lock()
 	defer l.writeMu.Unlock()
 	var rows []jrow
 	n := 0
 	for n < len(docs) && len(rows) < foldChunk {
-		rows = append(rows, l.journal.rowsOf(docs[n])...)
+		for _, r := range l.journal.rowsOf(docs[n]) {
+			if r.id >= cut {
+				break
+			}
+			rows = append(rows, r)
+		}
 		n++
 	}
 	if len(rows) == 0 {
-		return n, nil
+		return n, 0, nil
 	}
 	tx, err := l.db.Writer().BeginTx(ctx, nil)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer tx.Rollback()
-	if err := l.moveRows(ctx, tx, rows); err != nil {
-		return 0, err
+	if err := l.insertFolded(ctx, tx, rows); err != nil {
+		return 0, 0, err
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	l.journal.drop(docs[:n]...)
-	return n, nil
+	l.journal.dropBefore(docs[:n], cut)
+	return n, len(rows), nil
 }
 
 // moveRows moves rows (by document, then id) from the journal into
@@ -315,19 +394,24 @@ func checkDeleted(res sql.Result, want int) error {
 // document's journal rows become one row of document_log.
 func (l *DocumentLog) insertFolded(ctx context.Context, tx *sql.Tx, rows []jrow) error {
 	merged := make([]jrow, 0, len(rows))
+	owned := false // whether the last merged row's Data is its own copy
 	for _, r := range rows {
 		if n := len(merged); n > 0 {
 			last := &merged[n-1]
 			if last.Document == r.Document && last.Writer == r.Writer && len(last.Data)+len(r.Data) <= foldRowBytes {
-				row, err := logrow.Concat(last.Row, r.Row)
-				if err != nil {
+				// Readers may hold the rows' Data: merge into a copy.
+				if !owned {
+					last.Data = append(make([]byte, 0, 4*len(last.Data)+len(r.Data)), last.Data...)
+					owned = true
+				}
+				if err := last.Append(r.Row); err != nil {
 					return fmt.Errorf("fold %s: %w", r.Document, err)
 				}
-				last.Row = row
 				continue
 			}
 		}
 		merged = append(merged, r)
+		owned = false
 	}
 	args := make([]any, 0, 6*appendChunk)
 	for rest := merged; len(rest) > 0; {

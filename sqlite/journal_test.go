@@ -409,3 +409,56 @@ func appendUntilKilled(path, writer string) {
 		w.Flush()
 	}
 }
+
+// TestJournalDeadRowsAfterAnUncleanStop stops the log after a fold's
+// chunk committed and before the pass deleted the rows it folded: on the
+// next open those rows must not be read twice, and a document deleted in
+// between must stay deleted.
+func TestJournalDeadRowsAfterAnUncleanStop(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "documents.db")
+	db, l := openLog(t, path)
+	l.SetFoldInterval(time.Hour)
+	for s := uint64(1); s <= 3; s++ {
+		for _, d := range []string{"kept", "deleted"} {
+			if err := l.Append(ctx, []tandem.LogEntry{{Document: d, Writer: "w", Seq: s, Update: []byte{byte(s)}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// One chunk of a pass, without the pass's delete.
+	if n, rows, err := l.foldDocuments(ctx, []string{"deleted", "kept"}, l.journal.next()); err != nil || n != 2 || rows != 6 {
+		t.Fatalf("foldDocuments = %d, %d, %v", n, rows, err)
+	}
+	if err := l.Append(ctx, []tandem.LogEntry{{Document: "kept", Writer: "w", Seq: 4, Update: []byte{4}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Delete(ctx, "deleted"); err != nil {
+		t.Fatal(err)
+	}
+	l.abandon()
+	var inJournal int
+	if err := db.Reader().QueryRow(`SELECT count(*) FROM document_journal`).Scan(&inJournal); err != nil || inJournal != 4 {
+		t.Fatalf("journal rows after the stop: %d, %v (want kept's 3 dead and 1 live)", inJournal, err)
+	}
+	db.Close()
+
+	db, l = openLog(t, path)
+	defer db.Close()
+	defer l.Close()
+	if err := db.Reader().QueryRow(`SELECT count(*) FROM document_journal`).Scan(&inJournal); err != nil || inJournal != 1 {
+		t.Fatalf("journal rows after reopening: %d, %v (want the live one)", inJournal, err)
+	}
+	st, err := l.Load(ctx, "kept")
+	if err != nil || len(st.Updates) != 4 {
+		t.Fatalf("kept: %d updates, %v (want 4)", len(st.Updates), err)
+	}
+	for i, u := range st.Updates {
+		if u.Seq != uint64(i+1) || u.Update[0] != byte(i+1) {
+			t.Fatalf("kept: update %d = %+v", i, u)
+		}
+	}
+	if st, err := l.Load(ctx, "deleted"); err != nil || len(st.Updates) != 0 {
+		t.Fatalf("deleted: %d updates, %v (want none)", len(st.Updates), err)
+	}
+}
