@@ -49,11 +49,13 @@ type Server struct {
 
 // New opens everything the configuration asks for. Any failure here happens
 // before the listener opens, so a misconfigured process never half-starts.
-func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s *Server, err error) {
+func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *Server, err error) {
 	if err := supported(cfg); err != nil {
 		return nil, err
 	}
-	s = &Server{cfg: cfg, logger: logger, registry: telemetry.NewRegistry(), content: &documentContent{}}
+	// s is not the result: an error return sets that to nil before the
+	// deferred close and the closers (which use s) run.
+	s := &Server{cfg: cfg, logger: logger, registry: telemetry.NewRegistry(), content: &documentContent{}}
 	defer func() {
 		if err != nil {
 			s.close()

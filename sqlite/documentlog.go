@@ -128,7 +128,7 @@ func NewDocumentLog(ctx context.Context, db *DB) (*DocumentLog, error) {
 	}
 	lock, err := lockFile(db.Path() + "-log.lock")
 	if err != nil {
-		return nil, fmt.Errorf("document log: %w", err)
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	l := &DocumentLog{db: db, lock: lock, writerIdle: tandem.WriterIdle, kick: make(chan struct{}, 1), heads: map[string]map[string]uint64{}}
 	l.foldEvery.Store(int64(foldEvery))

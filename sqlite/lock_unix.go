@@ -20,7 +20,7 @@ func lockFile(path string) (*os.File, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%s is held by another process (or another log in this one): one process at a time writes a document log", path)
+			return nil, fmt.Errorf("%s is held by another process (is another tandem running on this data directory?): one process at a time writes a document log", path)
 		}
 		return nil, err
 	}
