@@ -74,18 +74,6 @@ func Decode(dst []tandem.LogEntry, document, writer string, first uint64, data [
 	return dst, nil
 }
 
-// Concat returns the row holding a's entries and then b's, of the same
-// document and writer; b's seqs must all be above a's. The result's Data
-// does not share memory with a's or b's.
-func Concat(a, b Row) (Row, error) {
-	out := a
-	out.Data = append(make([]byte, 0, len(a.Data)+len(b.Data)+8), a.Data...)
-	if err := out.Append(b); err != nil {
-		return Row{}, err
-	}
-	return out, nil
-}
-
 // Append adds b's entries after r's, in place (r.Data grows; it must not
 // be shared). b must be of the same document and writer, with seqs above
 // r's.

@@ -34,12 +34,17 @@ func TestGroupDecodeRoundTrip(t *testing.T) {
 	}
 }
 
-func TestConcat(t *testing.T) {
+func TestAppend(t *testing.T) {
 	a, _ := Group([]tandem.LogEntry{{Document: "d", Writer: "w", Seq: 3, Update: []byte("u3")}, {Document: "d", Writer: "w", Seq: 4, Update: []byte("u4")}})
 	b, _ := Group([]tandem.LogEntry{{Document: "d", Writer: "w", Seq: 7, Update: []byte("u7")}, {Document: "d", Writer: "w", Seq: 300, Update: []byte("u300")}})
-	row, err := Concat(a[0], b[0])
+	concat := func(x, y Row) (Row, error) {
+		x.Data = append([]byte(nil), x.Data...)
+		err := x.Append(y)
+		return x, err
+	}
+	row, err := concat(a[0], b[0])
 	if err != nil || row.First != 3 || row.Last != 300 {
-		t.Fatalf("Concat = %+v, %v", row, err)
+		t.Fatalf("Append = %+v, %v", row, err)
 	}
 	got, err := Decode(nil, "d", "w", row.First, row.Data, 0)
 	if err != nil || len(got) != 4 {
@@ -50,17 +55,17 @@ func TestConcat(t *testing.T) {
 			t.Fatalf("entry %d = %+v, want seq %d", i, got[i], want)
 		}
 	}
-	if _, err := Concat(b[0], a[0]); err == nil {
-		t.Fatal("Concat of rows out of order succeeded")
+	if _, err := concat(b[0], a[0]); err == nil {
+		t.Fatal("Append of rows out of order succeeded")
 	}
 	other := a[0]
 	other.Writer = "x"
-	if _, err := Concat(other, b[0]); err == nil {
-		t.Fatal("Concat of two writers' rows succeeded")
+	if _, err := concat(other, b[0]); err == nil {
+		t.Fatal("Append of two writers' rows succeeded")
 	}
 	bad := b[0]
 	bad.Data = []byte{0, 5, 'x'}
-	if _, err := Concat(a[0], bad); !errors.Is(err, ErrCorrupt) {
-		t.Fatalf("Concat of a corrupt row = %v", err)
+	if _, err := concat(a[0], bad); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Append of a corrupt row = %v", err)
 	}
 }
