@@ -254,17 +254,22 @@ func (l *DocumentLog) folder() {
 	defer l.wg.Done()
 	t := time.NewTimer(time.Duration(l.foldEvery.Load()))
 	defer t.Stop()
+	kick := l.kick
 	for {
 		select {
 		case <-l.stop:
 			return
 		case <-t.C:
-		case <-l.kick:
+		case <-kick:
 		}
+		kick = l.kick
 		if err := l.fold(context.Background()); err != nil {
 			// The rows stay in the journal and in memory, readable; the
-			// next fold tries again.
+			// next fold, a full interval later, tries again: kicks from a
+			// journal past foldRows wait, so that a failing fold (a full
+			// disk, say) does not spin.
 			slog.Warn("document log: fold", "error", err)
+			kick = nil
 		}
 		t.Reset(time.Duration(l.foldEvery.Load()))
 	}
